@@ -1,0 +1,162 @@
+package dev.outbox;
+
+import dev.outbox.internal.Check;
+import dev.outbox.spi.MessageSerializer;
+import dev.outbox.spi.MessageStore;
+import dev.outbox.spi.NewMessage;
+import dev.outbox.spi.SerializedPayload;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+final class DefaultAppender implements Appender {
+    private final Connection transaction;
+    private final MessageStore store;
+    private final MessageSerializer serializer;
+    private final int maxPayloadBytes;
+    private final int lanes;
+    private final Map<String, String> defaultHeaders;
+
+    DefaultAppender(
+            Connection transaction,
+            MessageStore store,
+            MessageSerializer serializer,
+            int maxPayloadBytes,
+            int lanes,
+            Map<String, String> defaultHeaders) {
+        this.transaction = transaction;
+        this.store = store;
+        this.serializer = serializer;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.lanes = lanes;
+        this.defaultHeaders = defaultHeaders;
+    }
+
+    @Override
+    public MessageId append(Message message) {
+        return appendAll(List.of(checkNotNull(message))).get(0);
+    }
+
+    @Override
+    public List<MessageId> appendAll(List<Message> messages) {
+        if (messages == null) {
+            throw new InvalidMessageException("messages must not be null");
+        }
+        List<NewMessage> rows = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            Message m = messages.get(i);
+            if (m == null) {
+                throw new InvalidMessageException("messages[" + i + "] must not be null");
+            }
+            if (m.payloadSize() > maxPayloadBytes) {
+                throw new InvalidMessageException("payload of " + m.payloadSize() + " bytes (topic " + m.topic()
+                        + ") is over the outbox's maxPayloadBytes of " + maxPayloadBytes);
+            }
+            if (!defaultHeaders.isEmpty()) {
+                Map<String, String> merged = new LinkedHashMap<>(defaultHeaders);
+                merged.putAll(m.headers());
+                m = new Message(m.topic(), m.key(), m.type(), m.contentType(), m.payload(), merged);
+            }
+            rows.add(new NewMessage(Lanes.laneOf(m.topic(), m.key(), lanes), m));
+        }
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        return store.append(transaction, rows);
+    }
+
+    @Override
+    public MessageId event(String topic, Object event) {
+        checkObject(event, "event");
+        return event(topic, event instanceof Keyed k ? keyOf(k) : null, typeOf(event), event);
+    }
+
+    @Override
+    public MessageId event(String topic, String key, Object event) {
+        checkObject(event, "event");
+        return event(topic, key, typeOf(event), event);
+    }
+
+    @Override
+    public MessageId event(String topic, String key, String type, Object event) {
+        checkObject(event, "event");
+        // Validate the cheap fields before paying for serialization.
+        Check.text(topic, "topic", Message.MAX_TOPIC_LENGTH);
+        Check.optionalText(key, "key", 1024);
+        Check.text(type, "type", 255);
+        SerializedPayload payload;
+        try {
+            payload = serializer.serialize(type, event);
+        } catch (OutboxException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new InvalidMessageException(
+                    "could not serialize " + event.getClass().getName() + " as " + type + ": " + e.getMessage(), e);
+        }
+        return append(new Message(topic, key, type, payload.contentType(), payload.bytes(), payload.headers()));
+    }
+
+    @Override
+    public MessageId entity(String topic, EntityChange change, Object entity) {
+        checkObject(entity, "entity");
+        if (change == null) {
+            throw new InvalidMessageException("change must not be null");
+        }
+        if (!(entity instanceof Keyed k)) {
+            throw new InvalidMessageException("entity " + entity.getClass().getName()
+                    + " must implement dev.outbox.Keyed so its changes are ordered by its key");
+        }
+        return event(topic, keyOf(k), typeOf(entity) + "." + change.wireName(), entity);
+    }
+
+    @Override
+    public MessageId notification(String topic, String recipient, Object payload) {
+        checkObject(payload, "payload");
+        Check.text(recipient, "recipient", 1024);
+        return event(topic, recipient, typeOf(payload), payload);
+    }
+
+    @Override
+    public Appender withHeaders(Map<String, String> headers) {
+        Map<String, String> merged = new LinkedHashMap<>(defaultHeaders);
+        merged.putAll(Check.headers(headers, Envelope.RESERVED_HEADERS));
+        return new DefaultAppender(transaction, store, serializer, maxPayloadBytes, lanes, Map.copyOf(merged));
+    }
+
+    static String typeOf(Object value) {
+        EventType annotation = value.getClass().getAnnotation(EventType.class);
+        if (annotation != null) {
+            return Check.text(
+                    annotation.value(), "@EventType on " + value.getClass().getName(), 255);
+        }
+        String simple = value.getClass().getSimpleName();
+        if (simple.isEmpty()) {
+            throw new InvalidMessageException("cannot name the type of an anonymous "
+                    + value.getClass().getName() + ": annotate a named class with @EventType or pass a type");
+        }
+        return simple;
+    }
+
+    private static String keyOf(Keyed keyed) {
+        String key = keyed.partitionKey();
+        if (key == null) {
+            throw new InvalidMessageException(keyed.getClass().getName() + ".partitionKey() returned null");
+        }
+        return key;
+    }
+
+    private static Message checkNotNull(Message message) {
+        if (message == null) {
+            throw new InvalidMessageException("message must not be null");
+        }
+        return message;
+    }
+
+    private static void checkObject(Object value, String name) {
+        if (value == null) {
+            throw new InvalidMessageException(name + " must not be null");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.outbox;
+
+import dev.outbox.spi.MessageSerializer;
+import dev.outbox.spi.MessageStore;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+
+final class DefaultOutbox implements Outbox {
+    private static final MessageSerializer MISSING = new MessageSerializer() {
+        @Override
+        public dev.outbox.spi.SerializedPayload serialize(String type, Object value) {
+            throw new InvalidConfigurationException(
+                    "no MessageSerializer is configured: set Outbox.builder().serializer(...) to append objects");
+        }
+
+        @Override
+        public <T> T deserialize(String type, String contentType, byte[] payload, Class<T> target) {
+            throw new InvalidConfigurationException("no MessageSerializer is configured");
+        }
+    };
+
+    private final MessageStore store;
+    private final MessageSerializer serializer;
+    private final int maxPayloadBytes;
+    private final int lanes;
+
+    DefaultOutbox(MessageStore store, MessageSerializer serializer, int maxPayloadBytes) {
+        this.store = store;
+        this.serializer = serializer == null ? MISSING : serializer;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.lanes = store.lanes();
+    }
+
+    @Override
+    public Appender in(Connection transaction) {
+        if (transaction == null) {
+            throw new TransactionRequiredException("the transaction's connection must not be null");
+        }
+        try {
+            if (transaction.isClosed()) {
+                throw new TransactionRequiredException("the connection is closed: append inside an open transaction");
+            }
+            if (transaction.getAutoCommit()) {
+                throw new TransactionRequiredException(
+                        "the connection is in auto-commit mode: append inside the transaction of your business"
+                                + " writes, so the message is stored only if they commit");
+            }
+        } catch (SQLException e) {
+            throw new StoreException("could not inspect the connection's transaction state", e);
+        }
+        return new DefaultAppender(transaction, store, serializer, maxPayloadBytes, lanes, Map.of());
+    }
+
+    @Override
+    public MessageStore store() {
+        return store;
+    }
+
+    @Override
+    public MessageSerializer serializer() {
+        return serializer;
+    }
+
+    @Override
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+}

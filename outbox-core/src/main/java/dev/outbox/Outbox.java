@@ -1,0 +1,87 @@
+package dev.outbox;
+
+import dev.outbox.internal.Check;
+import dev.outbox.spi.MessageSerializer;
+import dev.outbox.spi.MessageStore;
+import java.sql.Connection;
+
+/**
+ * The application's entry point: appends messages to the outbox inside the application's own transaction.
+ *
+ * <pre>{@code
+ * Outbox outbox = Outbox.builder().store(store).serializer(serializer).build();
+ * try (Connection c = dataSource.getConnection()) {
+ *     c.setAutoCommit(false);
+ *     // ... business writes on c ...
+ *     outbox.in(c).event("Warehouse.Events.ProductQuantityIncreased", sku, new QuantityIncreased(sku, 5));
+ *     c.commit();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe; build one per application and share it.
+ */
+public interface Outbox {
+
+    /**
+     * An appender bound to the caller's transaction.
+     *
+     * @param transaction a connection inside a transaction (auto-commit off); the outbox writes through it and never
+     *     commits, rolls back or closes it
+     * @throws TransactionRequiredException if the connection is null, closed or in auto-commit mode
+     */
+    Appender in(Connection transaction);
+
+    /** The store messages are appended to. */
+    MessageStore store();
+
+    /** The serializer for events, notifications and entities. */
+    MessageSerializer serializer();
+
+    /** The largest payload accepted, in bytes. */
+    int maxPayloadBytes();
+
+    /** A builder. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds an {@link Outbox}. Not thread-safe. */
+    final class Builder {
+        /** Default largest payload: 1 MiB, Kafka's default largest message. */
+        public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+        private MessageStore store;
+        private MessageSerializer serializer;
+        private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+
+        private Builder() {}
+
+        /** The store. Required. */
+        public Builder store(MessageStore store) {
+            this.store = store;
+            return this;
+        }
+
+        /**
+         * The serializer for typed events. Required to append objects; plain {@link Message}s need none. Default:
+         * none, and appending an object then fails with {@link InvalidConfigurationException}.
+         */
+        public Builder serializer(MessageSerializer serializer) {
+            this.serializer = serializer;
+            return this;
+        }
+
+        /** The largest payload accepted, in bytes. Default {@value #DEFAULT_MAX_PAYLOAD_BYTES}. */
+        public Builder maxPayloadBytes(int maxPayloadBytes) {
+            this.maxPayloadBytes = maxPayloadBytes;
+            return this;
+        }
+
+        /** @throws InvalidConfigurationException naming the bad setting */
+        public Outbox build() {
+            Check.notNull(store, "store");
+            Check.positive(maxPayloadBytes, "maxPayloadBytes");
+            return new DefaultOutbox(store, serializer, maxPayloadBytes);
+        }
+    }
+}

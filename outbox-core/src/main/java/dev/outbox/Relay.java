@@ -1,0 +1,251 @@
+package dev.outbox;
+
+import dev.outbox.internal.Check;
+import dev.outbox.internal.DefaultRelay;
+import dev.outbox.internal.RelaySettings;
+import dev.outbox.spi.Broker;
+import dev.outbox.spi.MessageStore;
+import dev.outbox.spi.PartitionMonitor;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Moves committed messages from the {@link MessageStore} to the {@link Broker}.
+ *
+ * <p>Messages are spread over lanes by partition key. A relay claims a fair share of the lanes (several relays on one
+ * table split them, and take over a dead relay's lanes within a few lease periods), fetches up to {@code batchSize}
+ * messages per round from its running lanes, publishes them with many in flight, and deletes the acknowledged ones in
+ * one statement. Within a lane, the first message that fails ends the lane's round, so later messages never overtake
+ * it; a retriable failure is retried with backoff, and a fatal one, or {@code maxAttempts} failures, stop the lane and
+ * tell the {@link PartitionMonitor}. Other lanes keep flowing.
+ *
+ * <p>Nothing runs until {@link #start()}; {@link #close()} stops every thread the relay started and gives its lanes
+ * back. Thread-safe.
+ */
+public interface Relay extends AutoCloseable {
+
+    /**
+     * Starts the relay's threads (the relay loop, the lease heartbeat, maintenance) and makes the first heartbeat on
+     * the caller's thread, so a store that is unreachable or not migrated fails here.
+     *
+     * @throws IllegalStateException if the relay was started or closed before
+     * @throws StoreException if the first heartbeat fails
+     */
+    void start();
+
+    /**
+     * Publishes on the caller's thread everything that can be published now, round after round, and returns when a
+     * round finds nothing to do (lanes that are stopped or waiting out a backoff are left alone). For tests: works
+     * whether or not the relay was started.
+     */
+    DrainResult drainNow();
+
+    /** The lanes this relay holds now. */
+    Set<Integer> ownedLanes();
+
+    /** This relay instance's id, unique among the relays sharing a store. */
+    String id();
+
+    /** Stopped lanes of the store (whichever relay stopped them). */
+    List<StoppedLane> stoppedLanes();
+
+    /**
+     * Restarts a stopped lane: its head message is retried with a fresh set of attempts.
+     *
+     * @throws IllegalArgumentException if the lane does not exist or is not stopped
+     */
+    StoppedLane restart(int lane);
+
+    /**
+     * Parks the head message of a stopped lane aside and restarts the lane with the next message.
+     *
+     * @throws IllegalArgumentException if the lane does not exist or is not stopped
+     */
+    ParkedMessage skip(int lane);
+
+    /** Stops the relay's threads (bounded wait), gives its lanes back; idempotent. The broker is not closed. */
+    @Override
+    void close();
+
+    /** A builder. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link Relay}. Every setting but the store, broker and source has a default. Not thread-safe. */
+    final class Builder {
+        private MessageStore store;
+        private Broker broker;
+        private String source;
+        private String id;
+        private PartitionMonitor monitor = PartitionMonitor.NOOP;
+        private Clock clock = Clock.systemUTC();
+        private Duration frequency = Duration.ofMillis(100);
+        private int batchSize = 1000;
+        private int maxAttempts = 10;
+        private Backoff backoff = Backoff.DEFAULT;
+        private Duration publishTimeout = Duration.ofSeconds(30);
+        private Duration lease = Duration.ofSeconds(5);
+        private Duration heartbeat = Duration.ofSeconds(1);
+        private Duration lagThreshold = Duration.ofMinutes(1);
+        private Duration maintenanceInterval = Duration.ofSeconds(10);
+        private RelayListener listener = RelayListener.NOOP;
+
+        private Builder() {}
+
+        /** The store to read from. Required. */
+        public Builder store(MessageStore store) {
+            this.store = store;
+            return this;
+        }
+
+        /** The broker to publish to. Required. */
+        public Builder broker(Broker broker) {
+            this.broker = broker;
+            return this;
+        }
+
+        /**
+         * The producing service's name, sent as the {@code source} header; consumers deduplicate on (source, message
+         * id). Required; use the same name for every relay of one database.
+         */
+        public Builder source(String source) {
+            this.source = source;
+            return this;
+        }
+
+        /** This instance's id among relays sharing the store. Default: the source and a random suffix. */
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        /** Told when lanes stop, restart or fall behind. Default {@link PartitionMonitor#NOOP}. */
+        public Builder monitor(PartitionMonitor monitor) {
+            this.monitor = monitor;
+            return this;
+        }
+
+        /** Told about every round, for metrics. Default {@link RelayListener#NOOP}. */
+        public Builder listener(RelayListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** The clock for backoff and ages. Default {@link Clock#systemUTC()}. */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * How long the relay waits for new messages when a round found less than a full batch, unless the store wakes
+         * it earlier on commit. Default 100 ms.
+         */
+        public Builder frequency(Duration frequency) {
+            this.frequency = frequency;
+            return this;
+        }
+
+        /** Most messages fetched and published per round. Default 1000. */
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Attempts of one message before its lane is stopped. Default 10. */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /** Delay between attempts of a failing message. Default {@link Backoff#DEFAULT}. */
+        public Builder backoff(Backoff backoff) {
+            this.backoff = backoff;
+            return this;
+        }
+
+        /** How long a round waits for the broker's acknowledgements; later is a retriable failure. Default 30 s. */
+        public Builder publishTimeout(Duration publishTimeout) {
+            this.publishTimeout = publishTimeout;
+            return this;
+        }
+
+        /**
+         * How long a lane stays claimed without a heartbeat; a dead relay's lanes move after this. Default 5 s. Must be
+         * at least twice the heartbeat.
+         */
+        public Builder lease(Duration lease) {
+            this.lease = lease;
+            return this;
+        }
+
+        /** How often the relay renews its lease and rebalances lanes, on its own thread. Default 1 s. */
+        public Builder heartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+            return this;
+        }
+
+        /** Age of a lane's oldest message past which the monitor hears {@code laneBehind}. Default 1 min. */
+        public Builder lagThreshold(Duration lagThreshold) {
+            this.lagThreshold = lagThreshold;
+            return this;
+        }
+
+        /** How often the lag check and the purge of retained messages run. Default 10 s. */
+        public Builder maintenanceInterval(Duration maintenanceInterval) {
+            this.maintenanceInterval = maintenanceInterval;
+            return this;
+        }
+
+        /** @throws InvalidConfigurationException naming the bad setting */
+        public Relay build() {
+            Check.notNull(store, "store");
+            Check.notNull(broker, "broker");
+            Check.nonBlank(source, "source");
+            if (source.length() > 255) {
+                throw new InvalidConfigurationException("source must be at most 255 characters");
+            }
+            Check.notNull(monitor, "monitor");
+            Check.notNull(listener, "listener");
+            Check.notNull(clock, "clock");
+            Check.positive(frequency, "frequency");
+            Check.positive(batchSize, "batchSize");
+            Check.positive(maxAttempts, "maxAttempts");
+            Check.notNull(backoff, "backoff");
+            Check.positive(publishTimeout, "publishTimeout");
+            Check.positive(lease, "lease");
+            Check.positive(heartbeat, "heartbeat");
+            Check.positive(lagThreshold, "lagThreshold");
+            Check.positive(maintenanceInterval, "maintenanceInterval");
+            if (lease.compareTo(heartbeat.multipliedBy(2)) < 0) {
+                throw new InvalidConfigurationException(
+                        "lease (" + lease + ") must be at least twice the heartbeat (" + heartbeat + ")");
+            }
+            String relayId = Optional.ofNullable(id)
+                    .orElse(source + "-" + UUID.randomUUID().toString().substring(0, 8));
+            Check.nonBlank(relayId, "id");
+            return new DefaultRelay(new RelaySettings(
+                    store,
+                    broker,
+                    source,
+                    relayId,
+                    monitor,
+                    listener,
+                    clock,
+                    frequency,
+                    batchSize,
+                    maxAttempts,
+                    backoff,
+                    publishTimeout,
+                    lease,
+                    heartbeat,
+                    lagThreshold,
+                    maintenanceInterval));
+        }
+    }
+}

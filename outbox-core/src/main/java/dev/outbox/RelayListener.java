@@ -1,0 +1,25 @@
+package dev.outbox;
+
+import java.time.Duration;
+
+/**
+ * Hears what each relay round did, for metrics. Every method has an empty default. Called on the relay's threads:
+ * implementations must be thread-safe and quick. The metrics module implements it with Micrometer.
+ */
+public interface RelayListener {
+
+    /** A listener that does nothing. */
+    RelayListener NOOP = new RelayListener() {};
+
+    /** A round ended. */
+    default void roundCompleted(int fetched, int published, int failed, Duration elapsed) {}
+
+    /** One message was acknowledged by the broker, {@code sinceCreated} after it was appended. */
+    default void published(OutgoingMessage message, Duration sinceCreated) {}
+
+    /** One message failed to publish. */
+    default void publishFailed(OutgoingMessage message, OutboxException error) {}
+
+    /** The relay now holds these lanes. */
+    default void lanesOwned(int count) {}
+}

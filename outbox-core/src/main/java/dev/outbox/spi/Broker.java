@@ -1,0 +1,49 @@
+package dev.outbox.spi;
+
+import dev.outbox.MessageHandler;
+import dev.outbox.OutgoingMessage;
+import dev.outbox.Subscription;
+import dev.outbox.SubscriptionSpec;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A message broker: publishes the relay's batches and delivers messages to subscribers.
+ *
+ * <p>Implementations are thread-safe. An implementation should pass the published contract test in {@code
+ * outbox-testkit} ({@code BrokerContract}).
+ */
+public interface Broker extends AutoCloseable {
+
+    /**
+     * Publishes a batch with many messages in flight at once.
+     *
+     * <p>Messages are handed to the broker in list order, so two messages with the same topic and key reach it in that
+     * order. The call itself does not wait for the broker: it returns one future per message, in list order, which
+     * completes normally once the broker has acknowledged the message durably (Kafka {@code acks=all}, a RabbitMQ
+     * publisher confirm), or exceptionally with
+     *
+     * <ul>
+     *   <li>a {@link dev.outbox.RetriableException} when trying again may succeed (timeouts, a broker restarting, a
+     *       negative confirm, a lost connection), or
+     *   <li>a {@link dev.outbox.FatalException} when it will not (too large, invalid topic, unroutable, not
+     *       authorised).
+     * </ul>
+     *
+     * A message that was not acknowledged is never reported as published. Any other exception counts as retriable.
+     */
+    List<CompletableFuture<Void>> publish(List<OutgoingMessage> messages);
+
+    /**
+     * Starts delivering messages that match {@code spec} to {@code handler}. A message is acknowledged after the
+     * handler returns; a handler failure is retried {@code spec.maxAttempts()} times with backoff, then the message is
+     * sent to the dead-letter destination. A message without a valid envelope is dead-lettered at once.
+     *
+     * @return the running subscription; close it to stop
+     */
+    Subscription subscribe(SubscriptionSpec spec, MessageHandler handler);
+
+    /** Flushes what can be flushed within a bound and closes connections; idempotent. */
+    @Override
+    void close();
+}

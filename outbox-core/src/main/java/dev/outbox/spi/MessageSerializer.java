@@ -1,0 +1,30 @@
+package dev.outbox.spi;
+
+/**
+ * Turns application objects into payload bytes and back. The event's type name is decided by the outbox (from the
+ * class or given explicitly) and passed in; a serializer never writes class names to the wire.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface MessageSerializer {
+
+    /**
+     * Writes an object.
+     *
+     * @param type the event type name it is sent as
+     * @param value the object, not null
+     * @throws dev.outbox.InvalidMessageException if the object cannot be written (or does not fit its schema)
+     */
+    SerializedPayload serialize(String type, Object value);
+
+    /**
+     * Reads an object back.
+     *
+     * @param type the event type name from the envelope
+     * @param contentType the payload's media type from the envelope
+     * @param payload the bytes
+     * @param target the class to read into
+     * @throws dev.outbox.InvalidMessageException if the bytes cannot be read as {@code target}
+     */
+    <T> T deserialize(String type, String contentType, byte[] payload, Class<T> target);
+}

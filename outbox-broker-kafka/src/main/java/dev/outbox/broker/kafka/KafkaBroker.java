@@ -109,7 +109,6 @@ public final class KafkaBroker implements Broker {
 
     // Guarded by lock.
     private Producer<byte[], byte[]> producer;
-    private Admin admin;
     private boolean closed;
 
     /** A producer that failed in a way that leaves it unusable; replaced on the next publish. */
@@ -119,7 +118,7 @@ public final class KafkaBroker implements Broker {
         this.settings = settings;
         TopicPolicy policy = settings.topicPolicy();
         this.topics = new TopicRegistry(
-                this::admin,
+                this::newAdmin,
                 policy.createsMissing(),
                 policy.partitions().isPresent()
                         ? Optional.of(policy.partitions().getAsInt())
@@ -176,11 +175,19 @@ public final class KafkaBroker implements Broker {
         Map<TopicKey, OutboxException> failedKeys = new HashMap<>();
         boolean missingIsFatal = !topics.createsMissing();
 
+        OutboxException unreachable = null;
         for (OutgoingMessage m : batch) {
             CompletableFuture<Void> f = new CompletableFuture<>();
             results.add(f);
             Envelope e = m.envelope();
             String what = "message " + e.messageId() + " to topic " + e.topic();
+            if (unreachable != null) {
+                f.completeExceptionally(new RetriableException(
+                        what + " not sent: Kafka did not answer for an earlier message of this batch: "
+                                + unreachable.getMessage(),
+                        unreachable));
+                continue;
+            }
             OutboxException topicFailure = topicFailures.get(e.topic());
             if (topicFailure != null) {
                 f.completeExceptionally(topicFailure);
@@ -198,17 +205,18 @@ public final class KafkaBroker implements Broker {
             try {
                 p.send(record(m), (metadata, error) -> complete(f, error, what, e.topic(), p, missingIsFatal));
             } catch (RuntimeException error) {
-                OutboxException mapped = KafkaErrors.classify(error, what, missingIsFatal);
                 noteFailure(p, error);
-                f.completeExceptionally(mapped);
-                if (error instanceof TimeoutException) {
-                    // No metadata for the topic within max.block.ms: the next record of it would wait as long.
-                    topicFailures.put(e.topic(), mapped);
-                }
+                f.completeExceptionally(KafkaErrors.classify(error, what, missingIsFatal));
             }
-            // The producer reports some failures (a record too large) from within send, before it returns.
+            // The producer reports some failures from within send, before it returns: a record too large, or no
+            // metadata for the topic within max.block.ms.
             if (f.isCompletedExceptionally()) {
-                failedKeys.put(key, failure(f));
+                OutboxException failure = failure(f);
+                failedKeys.put(key, failure);
+                if (failure.getCause() instanceof TimeoutException) {
+                    // Kafka is unreachable: every later send would block as long again.
+                    unreachable = failure;
+                }
             }
         }
         return results;
@@ -297,16 +305,17 @@ public final class KafkaBroker implements Broker {
         return current;
     }
 
-    private Admin admin() {
+    /**
+     * A new admin client, for one topic check. Admin clients are not kept: topic checks are rare, and an idle admin
+     * client keeps reconnecting (and logging) while Kafka is unreachable.
+     */
+    private Admin newAdmin() {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the Kafka broker is closed");
             }
-            if (admin == null) {
-                admin = Admin.create(settings.adminConfig());
-            }
-            return admin;
         }
+        return Admin.create(settings.adminConfig());
     }
 
     // --- consuming ---------------------------------------------------------------------------------------------------
@@ -403,7 +412,7 @@ public final class KafkaBroker implements Broker {
 
     /**
      * Closes the subscriptions (each waits for its handlers in progress, bounded), then flushes and closes the
-     * producer and the admin client, each within {@link KafkaBrokerSettings#closeTimeout()}; idempotent.
+     * producer within {@link KafkaBrokerSettings#closeTimeout()}; idempotent.
      */
     @Override
     public void close() {
@@ -421,25 +430,15 @@ public final class KafkaBroker implements Broker {
             }
         }
         Producer<byte[], byte[]> p;
-        Admin a;
         synchronized (lock) {
             p = producer;
-            a = admin;
             producer = null;
-            admin = null;
         }
         if (p != null) {
             try {
                 p.close(settings.closeTimeout());
             } catch (RuntimeException e) {
                 log.warn("closing the Kafka producer failed", e);
-            }
-        }
-        if (a != null) {
-            try {
-                a.close(settings.closeTimeout());
-            } catch (RuntimeException e) {
-                log.warn("closing the Kafka admin client failed", e);
             }
         }
     }

@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  *       longest a publish call can wait for metadata of a topic when Kafka is unreachable);
  *   <li>consumer: {@code auto.offset.reset=earliest}, so a new subscription starts with the oldest retained record
  *       rather than missing what was published before it first joined;
- *   <li>admin: {@code request.timeout.ms} and {@code default.api.timeout.ms} from {@link Builder#adminTimeout}.
+ *   <li>admin: {@code request.timeout.ms} and {@code default.api.timeout.ms} from {@link Builder#adminTimeout},
+ *       {@code metadata.recovery.strategy=none}.
  * </ul>
  */
 public final class KafkaBrokerSettings {
@@ -134,6 +135,8 @@ public final class KafkaBrokerSettings {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("request.timeout.ms", Long.toString(adminTimeout.toMillis()));
         c.put("default.api.timeout.ms", Long.toString(adminTimeout.toMillis()));
+        // While Kafka is unreachable an admin client that rebootstraps does so in a tight loop.
+        c.put("metadata.recovery.strategy", "none");
         c.putAll(common);
         c.putAll(admin);
         c.put("bootstrap.servers", bootstrapServers);

@@ -469,6 +469,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         command.add("-D" + ChildMain.DIRECTORY_PROPERTY + "=" + directory);
         command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
         command.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+        // The broker's log is a file of its own: keep it at INFO whatever the caller's logging file says.
+        command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+        command.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka=info");
+        command.add("-Dorg.slf4j.simpleLogger.log.kafka=info");
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(classpath);

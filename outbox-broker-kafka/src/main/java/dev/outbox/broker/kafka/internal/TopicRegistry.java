@@ -42,7 +42,7 @@ public final class TopicRegistry {
     private final Set<String> known = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param admin gives the admin client, created on first use
+     * @param admin gives a new admin client for each check, closed after it
      * @param createMissing whether missing topics are created
      * @param partitions partitions of created topics, empty for the cluster's default
      * @param replicationFactor replicas of created topics, empty for the cluster's default
@@ -90,7 +90,6 @@ public final class TopicRegistry {
         if (unknown.isEmpty()) {
             return failures;
         }
-        List<String> missing = new ArrayList<>();
         Admin a;
         try {
             a = admin.get();
@@ -99,6 +98,16 @@ public final class TopicRegistry {
             unknown.forEach(t -> failures.put(t, error));
             return failures;
         }
+        try {
+            check(a, unknown, failures);
+        } finally {
+            a.close(timeout);
+        }
+        return failures;
+    }
+
+    private void check(Admin a, Set<String> unknown, Map<String, OutboxException> failures) {
+        List<String> missing = new ArrayList<>();
         Map<String, KafkaFuture<org.apache.kafka.clients.admin.TopicDescription>> described =
                 a.describeTopics(unknown).topicNameValues();
         for (String t : unknown) {
@@ -115,7 +124,7 @@ public final class TopicRegistry {
             }
         }
         if (missing.isEmpty()) {
-            return failures;
+            return;
         }
         if (!createMissing) {
             for (String t : missing) {
@@ -124,7 +133,7 @@ public final class TopicRegistry {
                         new FatalException("topic " + t + " does not exist and the topic policy is requireExisting:"
                                 + " create it, or use TopicPolicy.createMissing"));
             }
-            return failures;
+            return;
         }
         List<NewTopic> creations = new ArrayList<>();
         for (String t : missing) {
@@ -157,7 +166,7 @@ public final class TopicRegistry {
             OutboxException error = KafkaErrors.classify(cause(e), "created topics " + ready + " are not ready", false);
             ready.forEach(t -> failures.put(t, error));
         }
-        return failures;
+        return;
     }
 
     /**

@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -261,6 +262,98 @@ class RabbitBrokerIT {
                     .hasMessageNotContaining("guest:guest");
             assertThatThrownBy(broker::connect).isInstanceOf(RetriableException.class);
         }
+    }
+
+    @Test
+    void aBlockedConnectionFailsPublishesRetriablyUntilTheAlarmClears() throws Exception {
+        RabbitBrokerSettings settings =
+                rabbit.settings().publishTimeout(Duration.ofSeconds(3)).build();
+        AtomicLong ids = new AtomicLong(100);
+        try (RabbitBroker broker = RabbitBroker.create(settings)) {
+            broker.subscribe(
+                    SubscriptionSpec.builder(rabbit.unique("alarm"))
+                            .patterns("#")
+                            .build(),
+                    m -> {});
+            broker.publish(List.of(message(ids.incrementAndGet(), "Warehouse.Events.ProductAdded", "a")))
+                    .get(0)
+                    .get(30, TimeUnit.SECONDS);
+            String watermark = Rabbitmqctl.run("eval", "vm_memory_monitor:get_vm_memory_high_watermark().")
+                    .trim();
+            try {
+                // A memory alarm: RabbitMQ blocks every connection that publishes.
+                Rabbitmqctl.run("set_vm_memory_high_watermark", "0.0001");
+                await().atMost(WAIT).until(() -> {
+                    Throwable t = outcome(broker.publish(
+                                    List.of(message(ids.incrementAndGet(), "Warehouse.Events.ProductAdded", "a")))
+                            .get(0));
+                    return t instanceof RetriableException && t.getMessage().contains("blocked");
+                });
+            } finally {
+                restoreWatermark(watermark);
+            }
+            await().atMost(WAIT)
+                    .until(() -> outcome(broker.publish(List.of(
+                                            message(ids.incrementAndGet(), "Warehouse.Events.ProductAdded", "a")))
+                                    .get(0))
+                            == null);
+        }
+    }
+
+    private static void restoreWatermark(String watermark) {
+        java.util.regex.Matcher absolute =
+                java.util.regex.Pattern.compile("\\{absolute,\\s*(\\d+)}").matcher(watermark);
+        if (absolute.matches()) {
+            Rabbitmqctl.run("set_vm_memory_high_watermark", "absolute", absolute.group(1));
+        } else {
+            Rabbitmqctl.run("set_vm_memory_high_watermark", watermark);
+        }
+    }
+
+    /** Null when the future completes normally, else its failure; waits at most 30 s. */
+    private static Throwable outcome(CompletableFuture<Void> future) throws Exception {
+        try {
+            future.get(30, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+    @Test
+    void itsThreadsAreNamedAndCloseStopsThemAll() throws Exception {
+        RabbitBrokerSettings settings = rabbit.settings().build();
+        RabbitBroker broker = RabbitBroker.create(settings);
+        try {
+            broker.subscribe(
+                    SubscriptionSpec.builder(rabbit.unique("threads"))
+                            .patterns("#")
+                            .concurrency(3)
+                            .build(),
+                    m -> {});
+            broker.publish(List.of(message(1, "Warehouse.Events.ProductAdded", "a")))
+                    .get(0)
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(threadNames())
+                    .filteredOn(n -> n.startsWith("outbox-rabbit-"))
+                    .isNotEmpty();
+            assertThat(threadNames())
+                    .noneMatch(n -> n.startsWith("AMQP Connection"))
+                    .noneMatch(n -> n.startsWith("pool-"));
+        } finally {
+            broker.close();
+        }
+        broker.close();
+        await().atMost(WAIT).until(() -> threadNames().stream().noneMatch(n -> n.startsWith("outbox-rabbit-")));
+        assertThatThrownBy(() -> broker.publish(List.of(message(2, "Warehouse.Events.ProductAdded", "a"))))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    private static List<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .toList();
     }
 
     static Throwable failure(CompletableFuture<Void> future) throws Exception {

@@ -4,6 +4,7 @@ import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.impl.ForgivingExceptionHandler;
 import dev.outbox.OutboxException;
 import dev.outbox.RetriableException;
 import dev.outbox.broker.rabbit.RabbitBrokerSettings;
@@ -67,7 +68,16 @@ public final class ManagedConnection implements AutoCloseable {
         f.setShutdownTimeout(millis(s.closeTimeout()));
         f.setRequestedHeartbeat((int) s.heartbeat().toSeconds());
         f.setThreadFactory(Threads.named(role));
+        f.setExceptionHandler(new QuietExceptionHandler());
         return f;
+    }
+
+    /** The connection's own loss is logged once by {@link #lost}; the client's extra stack trace adds nothing. */
+    private static final class QuietExceptionHandler extends ForgivingExceptionHandler {
+        @Override
+        public void handleUnexpectedConnectionDriverException(Connection conn, Throwable exception) {
+            log.debug("connection driver failed", exception);
+        }
     }
 
     static int millis(Duration d) {

@@ -7,11 +7,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Threads {
     private Threads() {}
 
-    /** A factory of daemon threads named {@code outbox-rabbit-<role>-<n>}. */
+    /**
+     * A factory of daemon threads named {@code outbox-rabbit-<role>-<n>}, for the AMQP client. The client renames some
+     * of its threads after creating them ({@code AMQP Connection host:port}); such a thread puts our prefix back in
+     * front when it starts.
+     */
     static ThreadFactory named(String role) {
         AtomicInteger count = new AtomicInteger();
+        String prefix = "outbox-rabbit-" + role + "-";
         return r -> {
-            Thread t = new Thread(r, "outbox-rabbit-" + role + "-" + count.incrementAndGet());
+            Thread t = new Thread(
+                    () -> {
+                        Thread self = Thread.currentThread();
+                        if (!self.getName().startsWith(prefix)) {
+                            self.setName(prefix + self.getName());
+                        }
+                        r.run();
+                    },
+                    prefix + count.incrementAndGet());
             t.setDaemon(true);
             return t;
         };

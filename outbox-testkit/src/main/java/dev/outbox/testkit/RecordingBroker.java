@@ -4,12 +4,16 @@ import dev.outbox.IncomingMessage;
 import dev.outbox.MessageHandler;
 import dev.outbox.OutboxException;
 import dev.outbox.OutgoingMessage;
+import dev.outbox.RetriableException;
 import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
 import dev.outbox.spi.Broker;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -49,10 +53,19 @@ public final class RecordingBroker implements Broker {
             throw new IllegalStateException("broker is closed");
         }
         List<CompletableFuture<Void>> out = new ArrayList<>(messages.size());
+        Set<List<String>> failedKeys = new HashSet<>();
         for (OutgoingMessage m : messages) {
+            List<String> key = Arrays.asList(m.envelope().topic(), m.envelope().key());
+            if (failedKeys.contains(key)) {
+                // As the Broker contract asks: nothing overtakes a failed message of its key.
+                out.add(CompletableFuture.failedFuture(
+                        new RetriableException("held back: an earlier message of its key failed")));
+                continue;
+            }
             attempted.add(m);
             Optional<OutboxException> error = failures.apply(m);
             if (error.isPresent()) {
+                failedKeys.add(key);
                 out.add(CompletableFuture.failedFuture(error.get()));
                 continue;
             }

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +59,11 @@ public final class DefaultRelay implements Relay {
 
     // Guarded by roundLock.
     private final Map<Integer, LaneRetry> retries = new HashMap<>();
-    private final Set<Integer> stoppedHere = new HashSet<>();
+    /** Lanes this relay stopped, with when (System.nanoTime): until a later heartbeat sees the stop, trust this. */
+    private final Map<Integer, Long> stoppedHere = new HashMap<>();
+    /** Lanes this relay restarted, with when: heartbeats taken before that still show them stopped. */
+    private final Map<Integer, Long> resumedHere = new HashMap<>();
+    /** Lanes seen stopped by the last round, so that a lane seen running again is reported as restarted. */
     private Set<Integer> knownStopped = Set.of();
 
     // Guarded by lifecycle.
@@ -75,8 +80,8 @@ public final class DefaultRelay implements Relay {
     }
 
     /** The claims the relay holds, and until when (System.nanoTime) it may trust them without a new heartbeat. */
-    private record Held(LaneAssignment assignment, long validUntilNanos) {
-        static final Held NONE = new Held(new LaneAssignment(List.of(), 0, 0), Long.MIN_VALUE);
+    private record Held(LaneAssignment assignment, long takenAtNanos, long validUntilNanos) {
+        static final Held NONE = new Held(new LaneAssignment(List.of(), 0, 0), Long.MIN_VALUE, Long.MIN_VALUE);
 
         List<LaneClaim> claims() {
             return System.nanoTime() - validUntilNanos < 0 ? assignment.claims() : List.of();
@@ -208,35 +213,26 @@ public final class DefaultRelay implements Relay {
 
     @Override
     public StoppedLane restart(int lane) {
-        checkLane(lane);
-        StoppedLane stopped = s.store()
-                .restart(lane)
-                .orElseThrow(() -> new IllegalArgumentException("lane " + lane + " is not stopped"));
-        laneResumed(lane);
-        return stopped;
+        return resume(lane, () -> s.store().restart(lane));
     }
 
     @Override
     public ParkedMessage skip(int lane) {
+        return resume(lane, () -> s.store().skip(lane));
+    }
+
+    /**
+     * Runs an operator action that restarts a lane under the round lock, so no round can notice the restart first
+     * and report it a second time.
+     */
+    private <T> T resume(int lane, java.util.function.Supplier<Optional<T>> action) {
         checkLane(lane);
-        ParkedMessage parked = s.store()
-                .skip(lane)
-                .orElseThrow(() -> new IllegalArgumentException("lane " + lane + " is not stopped"));
-        laneResumed(lane);
-        return parked;
-    }
-
-    private void checkLane(int lane) {
-        if (lane < 0 || lane >= s.store().lanes()) {
-            throw new IllegalArgumentException("lane " + lane + " does not exist: lanes are 0 to "
-                    + (s.store().lanes() - 1));
-        }
-    }
-
-    private void laneResumed(int lane) {
+        T result;
         roundLock.lock();
         try {
+            result = action.get().orElseThrow(() -> new IllegalArgumentException("lane " + lane + " is not stopped"));
             stoppedHere.remove(lane);
+            resumedHere.put(lane, System.nanoTime());
             retries.remove(lane);
             Set<Integer> known = new HashSet<>(knownStopped);
             known.remove(lane);
@@ -248,6 +244,14 @@ public final class DefaultRelay implements Relay {
         notifyMonitor(() -> s.monitor().laneRestarted(lane));
         safeHeartbeat();
         wake.release();
+        return result;
+    }
+
+    private void checkLane(int lane) {
+        if (lane < 0 || lane >= s.store().lanes()) {
+            throw new IllegalArgumentException("lane " + lane + " does not exist: lanes are 0 to "
+                    + (s.store().lanes() - 1));
+        }
     }
 
     // --- heartbeat and maintenance -------------------------------------------------------------------------------
@@ -268,7 +272,7 @@ public final class DefaultRelay implements Relay {
         // stops publishing a lane before another relay can claim it.
         long validUntil = startedAt + s.lease().toNanos() - s.heartbeat().toNanos();
         Held before = held;
-        held = new Held(assignment, validUntil);
+        held = new Held(assignment, startedAt, validUntil);
         if (!sameLanes(before.assignment(), assignment)) {
             log.info(
                     "relay {} holds {} lanes (fair share {}, {} relays alive)",
@@ -386,14 +390,15 @@ public final class DefaultRelay implements Relay {
 
     private Round round() {
         long began = System.nanoTime();
-        List<LaneClaim> claims = held.claims();
-        noticeRestarts(claims);
+        Held snapshot = held;
+        List<LaneClaim> claims = snapshot.claims();
+        noticeRestarts(claims, snapshot.takenAtNanos());
 
         // Lanes whose head failed wait out their backoff, then send only the head until it goes through.
         List<LaneClaim> eligible = new ArrayList<>(claims.size());
         long nextRetry = Long.MAX_VALUE;
         for (LaneClaim c : claims) {
-            if (c.stopped() || stoppedHere.contains(c.lane())) {
+            if (c.stopped() || stoppedHere.containsKey(c.lane())) {
                 continue;
             }
             LaneRetry retry = retries.get(c.lane());
@@ -543,7 +548,7 @@ public final class DefaultRelay implements Relay {
             var stopped = s.store().stop(s.relayId(), claim, head, why);
             retries.remove(claim.lane());
             if (stopped.isPresent()) {
-                stoppedHere.add(claim.lane());
+                stoppedHere.put(claim.lane(), System.nanoTime());
                 log.warn("relay {}: lane {} stopped at message {} ({})", s.relayId(), claim.lane(), head.id(), why);
                 notifyMonitor(() -> s.monitor().laneStopped(stopped.get()));
             }
@@ -566,25 +571,33 @@ public final class DefaultRelay implements Relay {
         return text.length() > 2000 ? text.substring(0, 2000) : text;
     }
 
-    /** Lanes a heartbeat reports running again that this relay had seen stopped were restarted elsewhere. */
-    private void noticeRestarts(List<LaneClaim> claims) {
+    /**
+     * Reconciles the lanes this relay stopped with what the heartbeat saw, and reports lanes seen running again after
+     * being seen stopped (restarted by an operator, possibly from another process).
+     */
+    private void noticeRestarts(List<LaneClaim> claims, long heartbeatTakenAt) {
         Set<Integer> nowStopped = new HashSet<>();
         for (LaneClaim c : claims) {
+            Long stoppedAt = stoppedHere.get(c.lane());
+            if (stoppedAt != null && heartbeatTakenAt - stoppedAt < 0) {
+                // The heartbeat predates this relay's stop: it cannot know of it yet.
+                nowStopped.add(c.lane());
+                continue;
+            }
+            Long resumedAt = resumedHere.get(c.lane());
+            if (resumedAt != null && heartbeatTakenAt - resumedAt < 0) {
+                continue; // likewise for this relay's restart
+            }
+            stoppedHere.remove(c.lane());
+            resumedHere.remove(c.lane());
             if (c.stopped()) {
                 nowStopped.add(c.lane());
-            }
-        }
-        for (LaneClaim c : claims) {
-            if (!c.stopped() && (knownStopped.contains(c.lane()))) {
-                stoppedHere.remove(c.lane());
+            } else if (knownStopped.contains(c.lane())) {
                 retries.remove(c.lane());
                 log.info("relay {}: lane {} runs again", s.relayId(), c.lane());
                 notifyMonitor(() -> s.monitor().laneRestarted(c.lane()));
             }
         }
-        // A lane stopped by this relay stays stopped locally until a heartbeat has seen the stop.
-        stoppedHere.removeIf(l -> nowStopped.contains(l));
-        nowStopped.addAll(stoppedHere);
         knownStopped = Set.copyOf(nowStopped);
     }
 
@@ -614,7 +627,10 @@ public final class DefaultRelay implements Relay {
         List<LaneClaim> keep = new ArrayList<>(a.claims());
         keep.removeIf(c -> give.contains(c.lane()));
         Held current = held;
-        held = new Held(new LaneAssignment(keep, a.fairShare(), a.liveRelays()), current.validUntilNanos());
+        held = new Held(
+                new LaneAssignment(keep, a.fairShare(), a.liveRelays()),
+                current.takenAtNanos(),
+                current.validUntilNanos());
         give.forEach(retries::remove);
         log.info("relay {} released {} lanes to other relays, keeps {}", s.relayId(), give.size(), keep.size());
         s.listener().lanesOwned(keep.size());

@@ -124,7 +124,13 @@ public final class Publisher implements AutoCloseable {
                 break;
             }
             if (batch != null) {
-                send(batch);
+                try {
+                    send(batch);
+                } catch (RuntimeException e) {
+                    // Never lose the thread: whatever this batch did not settle fails, the next batch goes on.
+                    log.error("publishing a batch failed unexpectedly", e);
+                    batch.forEach(p -> p.settle(new RetriableException("not sent: " + e, e)));
+                }
             }
         }
     }
@@ -152,6 +158,9 @@ public final class Publisher implements AutoCloseable {
                 } catch (OutboxException e) {
                     p.settle(e);
                     broken = e;
+                } catch (RuntimeException e) {
+                    broken = new RetriableException("publishing failed: " + e, e);
+                    p.settle(broken);
                 }
             }
         }

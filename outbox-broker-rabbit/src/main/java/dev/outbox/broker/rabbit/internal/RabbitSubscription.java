@@ -77,7 +77,6 @@ public final class RabbitSubscription implements Subscription {
     // Guarded by lock.
     private Channel channel;
     private boolean closed;
-    private boolean down;
 
     // Guarded by deadLetterLock.
     private Channel deadLetterChannel;
@@ -146,9 +145,6 @@ public final class RabbitSubscription implements Subscription {
             close();
             throw e;
         } catch (OutboxException e) {
-            synchronized (lock) {
-                down = true;
-            }
             log.warn("subscription {} cannot start yet, retrying in the background: {}", spec.name(), e.getMessage());
             scheduleRecovery(1);
         }
@@ -189,7 +185,6 @@ public final class RabbitSubscription implements Subscription {
             if (closed || cause.isInitiatedByApplication()) {
                 return;
             }
-            down = true;
         }
         log.warn(
                 "subscription {} lost its channel ({}); unacknowledged messages will be redelivered, resubscribing",
@@ -215,20 +210,10 @@ public final class RabbitSubscription implements Subscription {
         }
         try {
             attach();
-            synchronized (lock) {
-                down = false;
-            }
             log.info("subscription {} consumes queue {} again", spec.name(), queue);
         } catch (OutboxException e) {
             log.debug("subscription {}: attempt {} to resubscribe failed: {}", spec.name(), attempt, e.getMessage());
             scheduleRecovery(attempt + 1);
-        }
-    }
-
-    /** Whether the subscription is consuming now (false while it waits to get its channel back). */
-    public boolean consuming() {
-        synchronized (lock) {
-            return channel != null && !down;
         }
     }
 

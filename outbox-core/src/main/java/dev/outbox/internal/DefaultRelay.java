@@ -20,15 +20,17 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,12 +42,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads, each named after the relay: the relay loop (runs rounds), the heartbeat (renews and rebalances lane
  * claims, so a slow round never costs the lease) and maintenance (lag check, purge). The heartbeat thread owns the
- * lane assignment and publishes it through a volatile field; the round lock owns the per-lane retry state, so {@link
- * #drainNow()} and the loop never run a round at the same time.
+ * lane assignment and publishes it through a volatile field; the round lock owns the per-lane retry and stop state, so
+ * {@link #drainNow()} and the loop never run a round at the same time.
+ *
+ * <p>Whether a lane is stopped comes from two sources that disagree for a while: the claims of the last heartbeat
+ * (which may predate a stop or restart) and what this relay did itself since. Each piece of knowledge carries the
+ * time it was learnt, and the newer one wins, so a stale heartbeat never revives a lane this relay just stopped.
  */
 public final class DefaultRelay implements Relay {
     private static final Logger log = LoggerFactory.getLogger(DefaultRelay.class);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+    /** How often a wait for acknowledgements looks up to see whether the relay is closing. */
+    private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final RelaySettings s;
     private final ReentrantLock roundLock = new ReentrantLock();
@@ -59,12 +67,13 @@ public final class DefaultRelay implements Relay {
 
     // Guarded by roundLock.
     private final Map<Integer, LaneRetry> retries = new HashMap<>();
-    /** Lanes this relay stopped, with when (System.nanoTime): until a later heartbeat sees the stop, trust this. */
-    private final Map<Integer, Long> stoppedHere = new HashMap<>();
-    /** Lanes this relay restarted, with when: heartbeats taken before that still show them stopped. */
-    private final Map<Integer, Long> resumedHere = new HashMap<>();
-    /** Lanes seen stopped by the last round, so that a lane seen running again is reported as restarted. */
-    private Set<Integer> knownStopped = Set.of();
+    private final Map<Integer, LaneState> laneStates = new HashMap<>();
+
+    /**
+     * Lanes restarted or skipped through this relay, with the time the store confirmed it; applied by the next round,
+     * so an operator's call never waits for a round in progress.
+     */
+    private final ConcurrentHashMap<Integer, Long> resumed = new ConcurrentHashMap<>();
 
     // Guarded by lifecycle.
     private boolean started;
@@ -73,13 +82,21 @@ public final class DefaultRelay implements Relay {
     private ScheduledExecutorService heartbeats;
     private ScheduledExecutorService maintenance;
     private AutoCloseable appendSubscription;
+    /** True between start and close: the loop and the heartbeat thread run. */
     private volatile boolean running;
+    /** Set once by close: waits for acknowledgements give up, so close need not wait out the publish timeout. */
+    private volatile boolean closing;
+    /** Every thread the relay started, joined by close. */
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     public DefaultRelay(RelaySettings settings) {
         this.s = settings;
     }
 
-    /** The claims the relay holds, and until when (System.nanoTime) it may trust them without a new heartbeat. */
+    /**
+     * The claims the relay holds, when the heartbeat that returned them was sent, and until when (all System.nanoTime)
+     * it may trust them without a new heartbeat.
+     */
     private record Held(LaneAssignment assignment, long takenAtNanos, long validUntilNanos) {
         static final Held NONE = new Held(new LaneAssignment(List.of(), 0, 0), Long.MIN_VALUE, Long.MIN_VALUE);
 
@@ -91,6 +108,19 @@ public final class DefaultRelay implements Relay {
     /** Retry state of a lane whose head failed. */
     private static final class LaneRetry {
         long retryAtNanos;
+    }
+
+    /**
+     * Whether a lane is stopped, as this relay last learnt it, and when (System.nanoTime). {@code confirmed}: the store
+     * said so (a heartbeat, or a stop it accepted), so that a later restart is worth telling the monitor about.
+     */
+    private record LaneState(boolean stopped, long sinceNanos, boolean confirmed) {}
+
+    /** A publish abandoned because the relay is closing: not the broker's fault, so it counts as no attempt. */
+    private static final class Abandoned extends RetriableException {
+        Abandoned(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     // --- lifecycle ------------------------------------------------------------------------------------------------
@@ -117,8 +147,7 @@ public final class DefaultRelay implements Relay {
                     s.maintenanceInterval().toNanos(),
                     TimeUnit.NANOSECONDS);
             appendSubscription = s.store().onAppend(wake::release);
-            loop = new Thread(this::runLoop, "outbox-relay-" + s.relayId());
-            loop.setDaemon(true);
+            loop = named("").newThread(this::runLoop);
             loop.start();
             log.info(
                     "relay {} started for source {}: {} of {} lanes",
@@ -138,22 +167,28 @@ public final class DefaultRelay implements Relay {
             }
             closed = true;
             running = false;
+            closing = true;
             loopThread = loop;
         }
         wake.release();
-        if (loopThread != null) {
-            try {
-                loopThread.join(CLOSE_WAIT.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        if (loopThread != null && loopThread != Thread.currentThread()) {
+            join(loopThread, deadline);
             if (loopThread.isAlive()) {
                 log.warn("relay {} loop did not stop within {}; interrupting it", s.relayId(), CLOSE_WAIT);
                 loopThread.interrupt();
+                join(loopThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             }
         }
-        shutdown(heartbeats, "heartbeat");
-        shutdown(maintenance, "maintenance");
+        shutdown(heartbeats, "heartbeat", deadline);
+        shutdown(maintenance, "maintenance", deadline);
+        // An executor reports termination just before its worker thread ends: join them, so that no thread of this
+        // relay is alive once close returns.
+        for (Thread t : threads) {
+            if (t != Thread.currentThread()) {
+                join(t, deadline);
+            }
+        }
         if (appendSubscription != null) {
             try {
                 appendSubscription.close();
@@ -170,22 +205,35 @@ public final class DefaultRelay implements Relay {
         log.info("relay {} closed", s.relayId());
     }
 
-    private java.util.concurrent.ThreadFactory named(String role) {
+    private ThreadFactory named(String role) {
+        String name = "outbox-relay-" + s.relayId() + (role.isEmpty() ? "" : "-" + role);
         return r -> {
-            Thread t = new Thread(r, "outbox-relay-" + s.relayId() + "-" + role);
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
+            threads.add(t);
             return t;
         };
     }
 
-    private void shutdown(ScheduledExecutorService executor, String role) {
+    private void shutdown(ScheduledExecutorService executor, String role, long deadline) {
         if (executor == null) {
             return;
         }
         executor.shutdownNow();
         try {
-            if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 log.warn("relay {}: {} thread did not stop within {}", s.relayId(), role, CLOSE_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void join(Thread t, long deadline) {
+        try {
+            long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (wait > 0) {
+                t.join(wait);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -213,38 +261,22 @@ public final class DefaultRelay implements Relay {
 
     @Override
     public StoppedLane restart(int lane) {
-        return resume(lane, () -> s.store().restart(lane));
+        checkLane(lane);
+        StoppedLane stopped = s.store()
+                .restart(lane)
+                .orElseThrow(() -> new IllegalArgumentException("lane " + lane + " is not stopped"));
+        laneResumed(lane);
+        return stopped;
     }
 
     @Override
     public ParkedMessage skip(int lane) {
-        return resume(lane, () -> s.store().skip(lane));
-    }
-
-    /**
-     * Runs an operator action that restarts a lane under the round lock, so no round can notice the restart first
-     * and report it a second time.
-     */
-    private <T> T resume(int lane, java.util.function.Supplier<Optional<T>> action) {
         checkLane(lane);
-        T result;
-        roundLock.lock();
-        try {
-            result = action.get().orElseThrow(() -> new IllegalArgumentException("lane " + lane + " is not stopped"));
-            stoppedHere.remove(lane);
-            resumedHere.put(lane, System.nanoTime());
-            retries.remove(lane);
-            Set<Integer> known = new HashSet<>(knownStopped);
-            known.remove(lane);
-            knownStopped = Set.copyOf(known);
-        } finally {
-            roundLock.unlock();
-        }
-        log.info("relay {}: lane {} restarted", s.relayId(), lane);
-        notifyMonitor(() -> s.monitor().laneRestarted(lane));
-        safeHeartbeat();
-        wake.release();
-        return result;
+        ParkedMessage parked = s.store()
+                .skip(lane)
+                .orElseThrow(() -> new IllegalArgumentException("lane " + lane + " is not stopped"));
+        laneResumed(lane);
+        return parked;
     }
 
     private void checkLane(int lane) {
@@ -252,6 +284,19 @@ public final class DefaultRelay implements Relay {
             throw new IllegalArgumentException("lane " + lane + " does not exist: lanes are 0 to "
                     + (s.store().lanes() - 1));
         }
+    }
+
+    private void laneResumed(int lane) {
+        // Taken after the store confirmed the restart: a heartbeat sent later sees the lane running.
+        resumed.merge(lane, System.nanoTime(), (a, b) -> b - a > 0 ? b : a);
+        log.info("relay {}: lane {} restarted", s.relayId(), lane);
+        notifyMonitor(() -> s.monitor().laneRestarted(lane));
+        // Only a running relay heartbeats here: a relay built just to run an operator's command must not claim lanes
+        // that the working relays would then wait a lease for.
+        if (running) {
+            safeHeartbeat();
+        }
+        wake.release();
     }
 
     // --- heartbeat and maintenance -------------------------------------------------------------------------------
@@ -280,7 +325,7 @@ public final class DefaultRelay implements Relay {
                     assignment.claims().size(),
                     assignment.fairShare(),
                     assignment.liveRelays());
-            s.listener().lanesOwned(assignment.claims().size());
+            tellListener(() -> s.listener().lanesOwned(assignment.claims().size()));
             wake.release();
         }
     }
@@ -370,7 +415,9 @@ public final class DefaultRelay implements Relay {
             Round r = runRound();
             rounds++;
             published += r.published();
-            if (r.fetched() == 0 || (r.published() == 0 && r.failed() > 0)) {
+            // A round that published nothing would be followed by an identical one: what failed waits out its
+            // backoff, what was fenced belongs to another relay now.
+            if (r.fetched() == 0 || r.published() == 0) {
                 break;
             }
         }
@@ -390,15 +437,16 @@ public final class DefaultRelay implements Relay {
 
     private Round round() {
         long began = System.nanoTime();
-        Held snapshot = held;
-        List<LaneClaim> claims = snapshot.claims();
-        noticeRestarts(claims, snapshot.takenAtNanos());
+        Held h = held;
+        List<LaneClaim> claims = h.claims();
+        applyResumed();
+        Set<Integer> stopped = reconcileStops(claims, h.takenAtNanos());
 
         // Lanes whose head failed wait out their backoff, then send only the head until it goes through.
         List<LaneClaim> eligible = new ArrayList<>(claims.size());
         long nextRetry = Long.MAX_VALUE;
         for (LaneClaim c : claims) {
-            if (c.stopped() || stoppedHere.containsKey(c.lane())) {
+            if (stopped.contains(c.lane())) {
                 continue;
             }
             LaneRetry retry = retries.get(c.lane());
@@ -427,10 +475,32 @@ public final class DefaultRelay implements Relay {
         }
 
         List<OutgoingMessage> outgoing = new ArrayList<>(toSend.size());
+        List<OutboxException> refused = new ArrayList<>(toSend.size());
+        List<OutgoingMessage> publishable = new ArrayList<>(toSend.size());
+        Map<Integer, OutboxException> blocked = new HashMap<>();
         for (StoredMessage m : toSend) {
-            outgoing.add(toOutgoing(m));
+            OutgoingMessage o = null;
+            OutboxException error = blocked.get(m.lane());
+            if (error == null) {
+                try {
+                    o = toOutgoing(m);
+                    publishable.add(o);
+                } catch (OutboxException e) {
+                    // A row no envelope can carry (written around the appender) is a poison message: it stops its
+                    // own lane, instead of failing every round of every lane; the lane's later messages stay back.
+                    error = new FatalException("message " + m.id() + " cannot be sent: " + e.getMessage(), e);
+                    blocked.put(m.lane(), error);
+                }
+            }
+            outgoing.add(o);
+            refused.add(error);
         }
-        List<OutboxException> results = publish(outgoing);
+        List<OutboxException> sentResults = publish(publishable);
+        List<OutboxException> results = new ArrayList<>(toSend.size());
+        int next = 0;
+        for (int i = 0; i < toSend.size(); i++) {
+            results.add(refused.get(i) != null ? refused.get(i) : sentResults.get(next++));
+        }
 
         List<MessageId> acked = new ArrayList<>(toSend.size());
         Map<Integer, Integer> failedAt = new HashMap<>();
@@ -442,18 +512,20 @@ public final class DefaultRelay implements Relay {
                 continue; // an earlier message of this lane failed: this one waits for it
             }
             OutboxException error = results.get(i);
+            OutgoingMessage sent = outgoing.get(i);
             if (error == null) {
                 acked.add(m.id());
                 retries.remove(m.lane());
-                s.listener()
-                        .published(
-                                outgoing.get(i),
-                                Duration.ofMillis(
-                                        Math.max(0, now - m.createdAt().toEpochMilli())));
+                Duration age = Duration.ofMillis(Math.max(0, now - m.createdAt().toEpochMilli()));
+                tellListener(() -> s.listener().published(sent, age));
             } else {
                 failedAt.put(m.lane(), i);
-                failed++;
-                s.listener().publishFailed(outgoing.get(i), error);
+                if (!(error instanceof Abandoned)) {
+                    failed++;
+                    if (sent != null) {
+                        tellListener(() -> s.listener().publishFailed(sent, error));
+                    }
+                }
             }
         }
 
@@ -467,6 +539,10 @@ public final class DefaultRelay implements Relay {
                     s.relayId(),
                     acked.size() - published,
                     acked.size());
+            // Learn at once which lanes moved, rather than publish them again until the next heartbeat.
+            if (running) {
+                safeHeartbeat();
+            }
         }
 
         for (Map.Entry<Integer, Integer> e : failedAt.entrySet()) {
@@ -476,7 +552,10 @@ public final class DefaultRelay implements Relay {
         releaseSurplus();
 
         Duration elapsed = Duration.ofNanos(System.nanoTime() - began);
-        s.listener().roundCompleted(fetched.size(), published, failed, elapsed);
+        int fetchedCount = fetched.size();
+        int publishedCount = published;
+        int failedCount = failed;
+        tellListener(() -> s.listener().roundCompleted(fetchedCount, publishedCount, failedCount, elapsed));
         long retryIn = Long.MAX_VALUE;
         for (LaneRetry r : retries.values()) {
             retryIn = Math.min(retryIn, Math.max(0, r.retryAtNanos - System.nanoTime()));
@@ -517,18 +596,27 @@ public final class DefaultRelay implements Relay {
     }
 
     private OutboxException await(CompletableFuture<Void> f, long deadline) {
-        try {
-            f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            return null;
-        } catch (TimeoutException e) {
-            return new RetriableException("not acknowledged by the broker within " + s.publishTimeout(), e);
-        } catch (ExecutionException | CompletionException e) {
-            return classify(e.getCause() == null ? e : e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new RetriableException("interrupted while waiting for the broker", e);
-        } catch (RuntimeException e) {
-            return classify(e);
+        // Waits in slices, so that close() is noticed without waiting out the publish timeout.
+        while (true) {
+            if (closing && !f.isDone()) {
+                return new Abandoned("the relay closed before the broker acknowledged", null);
+            }
+            long remaining = deadline - System.nanoTime();
+            try {
+                f.get(Math.max(0, Math.min(remaining, CLOSE_CHECK_NANOS)), TimeUnit.NANOSECONDS);
+                return null;
+            } catch (TimeoutException e) {
+                if (remaining <= CLOSE_CHECK_NANOS) {
+                    return new RetriableException("not acknowledged by the broker within " + s.publishTimeout(), e);
+                }
+            } catch (ExecutionException | CompletionException e) {
+                return classify(e.getCause() == null ? e : e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Abandoned("interrupted while waiting for the broker", e);
+            } catch (RuntimeException e) {
+                return classify(e);
+            }
         }
     }
 
@@ -540,6 +628,10 @@ public final class DefaultRelay implements Relay {
     }
 
     private void laneFailed(LaneClaim claim, StoredMessage head, OutboxException error, long now) {
+        if (error instanceof Abandoned) {
+            // Not an attempt: the message is published again by whoever holds the lane next.
+            return;
+        }
         int attempts = head.attempts() + 1;
         String reason = describe(error);
         boolean fatal = !error.isRetriable() || error instanceof FatalException;
@@ -547,8 +639,10 @@ public final class DefaultRelay implements Relay {
             String why = (fatal ? "fatal: " : "failed " + attempts + " times: ") + reason;
             var stopped = s.store().stop(s.relayId(), claim, head, why);
             retries.remove(claim.lane());
+            // Taken after the store answered: a heartbeat sent later knows the stop. An empty answer means the lane was
+            // stopped already or has moved; either way this relay must not publish it on the claims it has.
+            laneStates.put(claim.lane(), new LaneState(true, System.nanoTime(), stopped.isPresent()));
             if (stopped.isPresent()) {
-                stoppedHere.put(claim.lane(), System.nanoTime());
                 log.warn("relay {}: lane {} stopped at message {} ({})", s.relayId(), claim.lane(), head.id(), why);
                 notifyMonitor(() -> s.monitor().laneStopped(stopped.get()));
             }
@@ -571,34 +665,44 @@ public final class DefaultRelay implements Relay {
         return text.length() > 2000 ? text.substring(0, 2000) : text;
     }
 
-    /**
-     * Reconciles the lanes this relay stopped with what the heartbeat saw, and reports lanes seen running again after
-     * being seen stopped (restarted by an operator, possibly from another process).
-     */
-    private void noticeRestarts(List<LaneClaim> claims, long heartbeatTakenAt) {
-        Set<Integer> nowStopped = new HashSet<>();
-        for (LaneClaim c : claims) {
-            Long stoppedAt = stoppedHere.get(c.lane());
-            if (stoppedAt != null && heartbeatTakenAt - stoppedAt < 0) {
-                // The heartbeat predates this relay's stop: it cannot know of it yet.
-                nowStopped.add(c.lane());
-                continue;
-            }
-            Long resumedAt = resumedHere.get(c.lane());
-            if (resumedAt != null && heartbeatTakenAt - resumedAt < 0) {
-                continue; // likewise for this relay's restart
-            }
-            stoppedHere.remove(c.lane());
-            resumedHere.remove(c.lane());
-            if (c.stopped()) {
-                nowStopped.add(c.lane());
-            } else if (knownStopped.contains(c.lane())) {
-                retries.remove(c.lane());
-                log.info("relay {}: lane {} runs again", s.relayId(), c.lane());
-                notifyMonitor(() -> s.monitor().laneRestarted(c.lane()));
+    /** Applies restarts and skips made through this relay since the last round. */
+    private void applyResumed() {
+        for (Map.Entry<Integer, Long> e : resumed.entrySet()) {
+            int lane = e.getKey();
+            long at = e.getValue();
+            if (resumed.remove(lane, at)) {
+                LaneState known = laneStates.get(lane);
+                if (known == null || at - known.sinceNanos() > 0) {
+                    laneStates.put(lane, new LaneState(false, at, true));
+                    retries.remove(lane);
+                }
             }
         }
-        knownStopped = Set.copyOf(nowStopped);
+    }
+
+    /**
+     * Merges the heartbeat's view of stopped lanes, taken at {@code seenAt}, with what this relay learnt since, and
+     * returns the lanes to leave alone. A lane the heartbeat reports running after this relay knew it stopped was
+     * restarted elsewhere (another relay, a command line): the monitor hears of it.
+     */
+    private Set<Integer> reconcileStops(List<LaneClaim> claims, long seenAt) {
+        Set<Integer> stopped = new HashSet<>();
+        for (LaneClaim c : claims) {
+            LaneState known = laneStates.get(c.lane());
+            if (known == null || seenAt - known.sinceNanos() > 0) {
+                if (known != null && known.stopped() && known.confirmed() && !c.stopped()) {
+                    retries.remove(c.lane());
+                    log.info("relay {}: lane {} runs again", s.relayId(), c.lane());
+                    notifyMonitor(() -> s.monitor().laneRestarted(c.lane()));
+                }
+                known = new LaneState(c.stopped(), seenAt, true);
+                laneStates.put(c.lane(), known);
+            }
+            if (known.stopped()) {
+                stopped.add(c.lane());
+            }
+        }
+        return stopped;
     }
 
     private void releaseSurplus() {
@@ -633,7 +737,7 @@ public final class DefaultRelay implements Relay {
                 current.validUntilNanos());
         give.forEach(retries::remove);
         log.info("relay {} released {} lanes to other relays, keeps {}", s.relayId(), give.size(), keep.size());
-        s.listener().lanesOwned(keep.size());
+        tellListener(() -> s.listener().lanesOwned(keep.size()));
     }
 
     private void notifyMonitor(Runnable call) {
@@ -641,6 +745,15 @@ public final class DefaultRelay implements Relay {
             call.run();
         } catch (RuntimeException e) {
             log.warn("relay {}: a PartitionMonitor failed", s.relayId(), e);
+        }
+    }
+
+    /** A failing listener must not fail the round: acknowledged messages would be published again, forever. */
+    private void tellListener(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("relay {}: a RelayListener failed", s.relayId(), e);
         }
     }
 }

@@ -158,9 +158,15 @@ class RabbitSubscriptionIT {
             all(broker.publish(List.of(message(1, TOPIC, "a"), message(2, TOPIC, "a"))));
             assertThat(inHandler.await(30, TimeUnit.SECONDS)).isTrue();
 
-            CompletableFuture<Void> closed = CompletableFuture.runAsync(sub::close);
+            Thread closer = new Thread(sub::close, "outbox-test-closer");
+            closer.start();
+            // Once the closer waits (for the lanes or the broker), the subscription is closing: release the handler.
+            await().atMost(WAIT)
+                    .until(() -> closer.getState() == Thread.State.WAITING
+                            || closer.getState() == Thread.State.TIMED_WAITING);
             release.countDown();
-            closed.get(30, TimeUnit.SECONDS);
+            closer.join(30_000);
+            assertThat(closer.isAlive()).isFalse();
 
             assertThat(finished).containsExactly(1L);
             // The finished message was acknowledged; the one never started waits in the queue for the next consumer.

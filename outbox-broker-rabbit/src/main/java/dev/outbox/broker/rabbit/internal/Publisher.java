@@ -273,11 +273,6 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
-    /** The number of messages sent and not yet settled: for tests and diagnostics. */
-    public int inFlight() {
-        return settings.confirmWindow() - window.availablePermits();
-    }
-
     /**
      * Stops taking messages, waits (within the close timeout) for the confirms of those in flight, and fails the rest
      * retriably; idempotent.

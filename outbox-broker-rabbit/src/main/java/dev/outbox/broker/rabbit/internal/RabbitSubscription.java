@@ -14,6 +14,7 @@ import dev.outbox.MessageHandler;
 import dev.outbox.OutboxException;
 import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
+import dev.outbox.broker.rabbit.DeadLetterHeaders;
 import dev.outbox.broker.rabbit.RabbitBrokerSettings;
 import java.io.IOException;
 import java.time.Duration;
@@ -48,16 +49,6 @@ public final class RabbitSubscription implements Subscription {
     private static final Logger log = LoggerFactory.getLogger(RabbitSubscription.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
     private static final int MAX_ERROR_LENGTH = 4000;
-
-    /** Headers added to a dead-lettered message, beside all of its own. */
-    public static final String ERROR_HEADER = "x-outbox-error";
-
-    public static final String ERROR_CLASS_HEADER = "x-outbox-error-class";
-    public static final String ATTEMPTS_HEADER = "x-outbox-attempts";
-    public static final String SUBSCRIPTION_HEADER = "x-outbox-subscription";
-    public static final String ORIGINAL_EXCHANGE_HEADER = "x-outbox-original-exchange";
-    public static final String ORIGINAL_ROUTING_KEY_HEADER = "x-outbox-original-routing-key";
-    public static final String FAILED_AT_HEADER = "x-outbox-failed-at";
 
     private final RabbitBrokerSettings settings;
     private final SubscriptionSpec spec;
@@ -328,13 +319,13 @@ public final class RabbitSubscription implements Subscription {
     private void deadLetter(Delivery d, Throwable error, int attempts) {
         AMQP.BasicProperties p = d.properties;
         Map<String, Object> headers = new LinkedHashMap<>(p.getHeaders() == null ? Map.of() : p.getHeaders());
-        headers.put(ERROR_HEADER, truncate(String.valueOf(error.getMessage())));
-        headers.put(ERROR_CLASS_HEADER, error.getClass().getName());
-        headers.put(ATTEMPTS_HEADER, attempts);
-        headers.put(SUBSCRIPTION_HEADER, spec.name());
-        headers.put(ORIGINAL_EXCHANGE_HEADER, d.exchange);
-        headers.put(ORIGINAL_ROUTING_KEY_HEADER, d.routingKey);
-        headers.put(FAILED_AT_HEADER, Instant.now().toString());
+        headers.put(DeadLetterHeaders.ERROR, truncate(String.valueOf(error.getMessage())));
+        headers.put(DeadLetterHeaders.ERROR_CLASS, error.getClass().getName());
+        headers.put(DeadLetterHeaders.ATTEMPTS, attempts);
+        headers.put(DeadLetterHeaders.SUBSCRIPTION, spec.name());
+        headers.put(DeadLetterHeaders.ORIGINAL_EXCHANGE, d.exchange);
+        headers.put(DeadLetterHeaders.ORIGINAL_ROUTING_KEY, d.routingKey);
+        headers.put(DeadLetterHeaders.FAILED_AT, Instant.now().toString());
         AMQP.BasicProperties withError =
                 p.builder().headers(headers).deliveryMode(Wire.PERSISTENT).build();
         boolean published = false;

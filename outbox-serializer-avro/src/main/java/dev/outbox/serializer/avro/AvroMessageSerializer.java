@@ -159,6 +159,7 @@ public final class AvroMessageSerializer implements MessageSerializer {
      * @throws InvalidMessageException if the message is not Avro, its schema version is unknown here, or it cannot be
      *     read as {@code target}
      */
+    @Override
     public <T> T read(IncomingMessage message, Class<T> target) {
         if (message == null) {
             throw new InvalidMessageException("message must not be null");
@@ -174,6 +175,16 @@ public final class AvroMessageSerializer implements MessageSerializer {
      *
      * @throws InvalidMessageException if the version is malformed or unknown here, or the payload cannot be read as
      *     {@code target}
+     */
+    public <T> T deserialize(
+            String type, String contentType, Map<String, String> headers, byte[] payload, Class<T> target) {
+        return deserialize(type, headers, payload, target);
+    }
+
+    /**
+     * Reads a payload written with the schema version named in {@code headers} ({@value #SCHEMA_VERSION_HEADER}).
+     *
+     * @throws InvalidMessageException if the type, version or bytes do not fit
      */
     public <T> T deserialize(String type, Map<String, String> headers, byte[] payload, Class<T> target) {
         List<Schema> versions = schemas.versions(type);

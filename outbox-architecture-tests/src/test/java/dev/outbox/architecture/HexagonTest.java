@@ -26,8 +26,12 @@ class HexagonTest {
     private static final String CORE_GUICE = "dev.outbox.guice";
 
     /** Adapter packages: each a technology behind one of the core's ports. */
-    static final List<String> ADAPTERS =
-            List.of("dev.outbox.consumer.dedup", "dev.outbox.serializer.jackson", "dev.outbox.store.jdbi");
+    static final List<String> ADAPTERS = List.of(
+            "dev.outbox.consumer.dedup",
+            "dev.outbox.metrics.micrometer",
+            "dev.outbox.serializer.avro",
+            "dev.outbox.serializer.jackson",
+            "dev.outbox.store.jdbi");
 
     /** Packages of technologies the core must never see. */
     private static final List<String> TECHNOLOGY = List.of(

@@ -64,7 +64,7 @@ public final class OutboxInspector {
     /** The waiting messages of one topic decoded as {@code type}, oldest first. */
     public <T> List<T> events(Handle handle, String topic, Class<T> type) {
         return peek(handle, topic).stream()
-                .map(m -> serializer.deserialize(m.type(), m.contentType(), m.payload(), type))
+                .map(m -> serializer.deserialize(m.type(), m.contentType(), m.headers(), m.payload(), type))
                 .toList();
     }
 
@@ -75,6 +75,6 @@ public final class OutboxInspector {
     @SuppressWarnings("unchecked")
     public <T> T roundTrip(String type, T value) {
         SerializedPayload p = serializer.serialize(type, value);
-        return (T) serializer.deserialize(type, p.contentType(), p.bytes(), value.getClass());
+        return (T) serializer.deserialize(type, p.contentType(), p.headers(), p.bytes(), value.getClass());
     }
 }

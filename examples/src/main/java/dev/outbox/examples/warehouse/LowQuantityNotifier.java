@@ -31,17 +31,16 @@ public final class LowQuantityNotifier implements TransactionalHandler {
     @Override
     public void handle(Handle handle, IncomingMessage message) {
         String type = message.envelope().type();
-        String contentType = message.envelope().contentType();
         String sku;
         int delta;
         switch (type) {
             case ProductQuantityIncreased.TYPE -> {
-                var e = serializer.deserialize(type, contentType, message.payload(), ProductQuantityIncreased.class);
+                var e = serializer.read(message, ProductQuantityIncreased.class);
                 sku = e.sku();
                 delta = e.quantity();
             }
             case ProductQuantityShipped.TYPE -> {
-                var e = serializer.deserialize(type, contentType, message.payload(), ProductQuantityShipped.class);
+                var e = serializer.read(message, ProductQuantityShipped.class);
                 sku = e.sku();
                 delta = -e.quantity();
             }

@@ -28,12 +28,12 @@ public final class ProductsView implements TransactionalHandler {
         int delta;
         switch (message.envelope().type()) {
             case ProductQuantityIncreased.TYPE -> {
-                var e = read(message, ProductQuantityIncreased.class);
+                var e = serializer.read(message, ProductQuantityIncreased.class);
                 sku = e.sku();
                 delta = e.quantity();
             }
             case ProductQuantityShipped.TYPE -> {
-                var e = read(message, ProductQuantityShipped.class);
+                var e = serializer.read(message, ProductQuantityShipped.class);
                 sku = e.sku();
                 delta = -e.quantity();
             }
@@ -46,10 +46,6 @@ public final class ProductsView implements TransactionalHandler {
                 .bind("sku", sku)
                 .bind("delta", delta)
                 .execute();
-    }
-
-    private <T> T read(IncomingMessage m, Class<T> type) {
-        return serializer.deserialize(m.envelope().type(), m.envelope().contentType(), m.payload(), type);
     }
 
     /** The view's quantity for a SKU. */

@@ -43,8 +43,20 @@ ensure_postgres() {
   echo "postgres: no local server; tests will start an embedded PostgreSQL"
 }
 
+# A broker installed here for tests: node rabbit@localhost (so it does not depend on the host name resolving), Erlang's
+# port mapper and the AMQP listener on loopback only (where RabbitMQ lets guest/guest in). Files already there are kept.
+rabbitmq_local_config() {
+  as_root mkdir -p /etc/rabbitmq || return 0
+  if [ ! -e /etc/rabbitmq/rabbitmq-env.conf ]; then
+    printf 'NODENAME=rabbit@localhost\nERL_EPMD_ADDRESS=127.0.0.1\n' | as_root tee /etc/rabbitmq/rabbitmq-env.conf >/dev/null || true
+  fi
+  if [ ! -e /etc/rabbitmq/rabbitmq.conf ]; then
+    echo 'listeners.tcp.local = 127.0.0.1:5672' | as_root tee /etc/rabbitmq/rabbitmq.conf >/dev/null || true
+  fi
+}
+
 # RabbitMQ: the local broker on 127.0.0.1:5672; started if installed and stopped; installed from the distribution's
-# packages if missing and this user can.
+# packages if missing and this user can. The tests also need rabbitmqctl (virtual hosts, dropped connections, restarts).
 ensure_rabbitmq() {
   if port_open 127.0.0.1 5672; then
     echo "rabbitmq: local broker on 127.0.0.1:5672"
@@ -53,12 +65,16 @@ ensure_rabbitmq() {
   if ! command -v rabbitmq-server >/dev/null; then
     if command -v apt-get >/dev/null; then
       echo "rabbitmq: not installed; installing the rabbitmq-server package"
+      rabbitmq_local_config
       as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null &&
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null || {
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null ||
+        echo "rabbitmq: the package install reported an error; trying to start the broker anyway"
+      # Without an init system the package's own start may fail after it is unpacked: we start it below.
+      if ! command -v rabbitmq-server >/dev/null; then
         echo "rabbitmq: could not install rabbitmq-server (need root or sudo and a package mirror)." >&2
         echo "          Start a RabbitMQ on 127.0.0.1:5672 (guest/guest) and run again." >&2
         return 1
-      }
+      fi
     else
       echo "rabbitmq: no broker on 127.0.0.1:5672 and no way to install one here." >&2
       echo "          Start a RabbitMQ on 127.0.0.1:5672 (guest/guest) and run again." >&2

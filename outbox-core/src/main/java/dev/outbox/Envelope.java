@@ -76,6 +76,9 @@ public record Envelope(
      *     outbox relay (consumers dead-letter those rather than process them)
      */
     public static Envelope fromHeaders(String topic, Map<String, String> wire) {
+        if (wire == null) {
+            throw new InvalidMessageException("headers must not be null: not a message from an outbox relay");
+        }
         Map<String, String> user = new HashMap<>(wire);
         RESERVED_HEADERS.forEach(user::remove);
         String id = require(wire, MESSAGE_ID);

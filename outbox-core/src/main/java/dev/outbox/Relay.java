@@ -210,6 +210,11 @@ public interface Relay extends AutoCloseable {
             if (source.length() > 255) {
                 throw new InvalidConfigurationException("source must be at most 255 characters");
             }
+            // The source travels in every envelope, which refuses control characters: refuse them here, not in
+            // every round.
+            if (source.chars().anyMatch(Character::isISOControl)) {
+                throw new InvalidConfigurationException("source must not contain control characters");
+            }
             Check.notNull(monitor, "monitor");
             Check.notNull(listener, "listener");
             Check.notNull(clock, "clock");

@@ -24,10 +24,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,12 +42,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads, each named after the relay: the relay loop (runs rounds), the heartbeat (renews and rebalances lane
  * claims, so a slow round never costs the lease) and maintenance (lag check, purge). The heartbeat thread owns the
- * lane assignment and publishes it through a volatile field; the round lock owns the per-lane retry state, so {@link
- * #drainNow()} and the loop never run a round at the same time.
+ * lane assignment and publishes it through a volatile field; the round lock owns the per-lane retry and stop state, so
+ * {@link #drainNow()} and the loop never run a round at the same time.
+ *
+ * <p>Whether a lane is stopped comes from two sources that disagree for a while: the claims of the last heartbeat
+ * (which may predate a stop or restart) and what this relay did itself since. Each piece of knowledge carries the
+ * time it was learnt, and the newer one wins, so a stale heartbeat never revives a lane this relay just stopped.
  */
 public final class DefaultRelay implements Relay {
     private static final Logger log = LoggerFactory.getLogger(DefaultRelay.class);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+    /** How often a wait for acknowledgements looks up to see whether the relay is closing. */
+    private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final RelaySettings s;
     private final ReentrantLock roundLock = new ReentrantLock();
@@ -58,8 +67,13 @@ public final class DefaultRelay implements Relay {
 
     // Guarded by roundLock.
     private final Map<Integer, LaneRetry> retries = new HashMap<>();
-    private final Set<Integer> stoppedHere = new HashSet<>();
-    private Set<Integer> knownStopped = Set.of();
+    private final Map<Integer, LaneState> laneStates = new HashMap<>();
+
+    /**
+     * Lanes restarted or skipped through this relay, with the time the store confirmed it; applied by the next round,
+     * so an operator's call never waits for a round in progress.
+     */
+    private final ConcurrentHashMap<Integer, Long> resumed = new ConcurrentHashMap<>();
 
     // Guarded by lifecycle.
     private boolean started;
@@ -68,15 +82,23 @@ public final class DefaultRelay implements Relay {
     private ScheduledExecutorService heartbeats;
     private ScheduledExecutorService maintenance;
     private AutoCloseable appendSubscription;
+    /** True between start and close: the loop and the heartbeat thread run. */
     private volatile boolean running;
+    /** Set once by close: waits for acknowledgements give up, so close need not wait out the publish timeout. */
+    private volatile boolean closing;
+    /** Every thread the relay started, joined by close. */
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     public DefaultRelay(RelaySettings settings) {
         this.s = settings;
     }
 
-    /** The claims the relay holds, and until when (System.nanoTime) it may trust them without a new heartbeat. */
-    private record Held(LaneAssignment assignment, long validUntilNanos) {
-        static final Held NONE = new Held(new LaneAssignment(List.of(), 0, 0), Long.MIN_VALUE);
+    /**
+     * The claims the relay holds, when the heartbeat that returned them was sent, and until when (all System.nanoTime)
+     * it may trust them without a new heartbeat.
+     */
+    private record Held(LaneAssignment assignment, long takenAtNanos, long validUntilNanos) {
+        static final Held NONE = new Held(new LaneAssignment(List.of(), 0, 0), Long.MIN_VALUE, Long.MIN_VALUE);
 
         List<LaneClaim> claims() {
             return System.nanoTime() - validUntilNanos < 0 ? assignment.claims() : List.of();
@@ -86,6 +108,19 @@ public final class DefaultRelay implements Relay {
     /** Retry state of a lane whose head failed. */
     private static final class LaneRetry {
         long retryAtNanos;
+    }
+
+    /**
+     * Whether a lane is stopped, as this relay last learnt it, and when (System.nanoTime). {@code confirmed}: the store
+     * said so (a heartbeat, or a stop it accepted), so that a later restart is worth telling the monitor about.
+     */
+    private record LaneState(boolean stopped, long sinceNanos, boolean confirmed) {}
+
+    /** A publish abandoned because the relay is closing: not the broker's fault, so it counts as no attempt. */
+    private static final class Abandoned extends RetriableException {
+        Abandoned(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     // --- lifecycle ------------------------------------------------------------------------------------------------
@@ -112,8 +147,7 @@ public final class DefaultRelay implements Relay {
                     s.maintenanceInterval().toNanos(),
                     TimeUnit.NANOSECONDS);
             appendSubscription = s.store().onAppend(wake::release);
-            loop = new Thread(this::runLoop, "outbox-relay-" + s.relayId());
-            loop.setDaemon(true);
+            loop = named("").newThread(this::runLoop);
             loop.start();
             log.info(
                     "relay {} started for source {}: {} of {} lanes",
@@ -133,22 +167,28 @@ public final class DefaultRelay implements Relay {
             }
             closed = true;
             running = false;
+            closing = true;
             loopThread = loop;
         }
         wake.release();
-        if (loopThread != null) {
-            try {
-                loopThread.join(CLOSE_WAIT.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        if (loopThread != null && loopThread != Thread.currentThread()) {
+            join(loopThread, deadline);
             if (loopThread.isAlive()) {
                 log.warn("relay {} loop did not stop within {}; interrupting it", s.relayId(), CLOSE_WAIT);
                 loopThread.interrupt();
+                join(loopThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             }
         }
-        shutdown(heartbeats, "heartbeat");
-        shutdown(maintenance, "maintenance");
+        shutdown(heartbeats, "heartbeat", deadline);
+        shutdown(maintenance, "maintenance", deadline);
+        // An executor reports termination just before its worker thread ends: join them, so that no thread of this
+        // relay is alive once close returns.
+        for (Thread t : threads) {
+            if (t != Thread.currentThread()) {
+                join(t, deadline);
+            }
+        }
         if (appendSubscription != null) {
             try {
                 appendSubscription.close();
@@ -165,22 +205,35 @@ public final class DefaultRelay implements Relay {
         log.info("relay {} closed", s.relayId());
     }
 
-    private java.util.concurrent.ThreadFactory named(String role) {
+    private ThreadFactory named(String role) {
+        String name = "outbox-relay-" + s.relayId() + (role.isEmpty() ? "" : "-" + role);
         return r -> {
-            Thread t = new Thread(r, "outbox-relay-" + s.relayId() + "-" + role);
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
+            threads.add(t);
             return t;
         };
     }
 
-    private void shutdown(ScheduledExecutorService executor, String role) {
+    private void shutdown(ScheduledExecutorService executor, String role, long deadline) {
         if (executor == null) {
             return;
         }
         executor.shutdownNow();
         try {
-            if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 log.warn("relay {}: {} thread did not stop within {}", s.relayId(), role, CLOSE_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void join(Thread t, long deadline) {
+        try {
+            long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (wait > 0) {
+                t.join(wait);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -234,19 +287,15 @@ public final class DefaultRelay implements Relay {
     }
 
     private void laneResumed(int lane) {
-        roundLock.lock();
-        try {
-            stoppedHere.remove(lane);
-            retries.remove(lane);
-            Set<Integer> known = new HashSet<>(knownStopped);
-            known.remove(lane);
-            knownStopped = Set.copyOf(known);
-        } finally {
-            roundLock.unlock();
-        }
+        // Taken after the store confirmed the restart: a heartbeat sent later sees the lane running.
+        resumed.merge(lane, System.nanoTime(), (a, b) -> b - a > 0 ? b : a);
         log.info("relay {}: lane {} restarted", s.relayId(), lane);
         notifyMonitor(() -> s.monitor().laneRestarted(lane));
-        safeHeartbeat();
+        // Only a running relay heartbeats here: a relay built just to run an operator's command must not claim lanes
+        // that the working relays would then wait a lease for.
+        if (running) {
+            safeHeartbeat();
+        }
         wake.release();
     }
 
@@ -268,7 +317,7 @@ public final class DefaultRelay implements Relay {
         // stops publishing a lane before another relay can claim it.
         long validUntil = startedAt + s.lease().toNanos() - s.heartbeat().toNanos();
         Held before = held;
-        held = new Held(assignment, validUntil);
+        held = new Held(assignment, startedAt, validUntil);
         if (!sameLanes(before.assignment(), assignment)) {
             log.info(
                     "relay {} holds {} lanes (fair share {}, {} relays alive)",
@@ -276,7 +325,7 @@ public final class DefaultRelay implements Relay {
                     assignment.claims().size(),
                     assignment.fairShare(),
                     assignment.liveRelays());
-            s.listener().lanesOwned(assignment.claims().size());
+            tellListener(() -> s.listener().lanesOwned(assignment.claims().size()));
             wake.release();
         }
     }
@@ -366,7 +415,9 @@ public final class DefaultRelay implements Relay {
             Round r = runRound();
             rounds++;
             published += r.published();
-            if (r.fetched() == 0 || (r.published() == 0 && r.failed() > 0)) {
+            // A round that published nothing would be followed by an identical one: what failed waits out its
+            // backoff, what was fenced belongs to another relay now.
+            if (r.fetched() == 0 || r.published() == 0) {
                 break;
             }
         }
@@ -386,14 +437,16 @@ public final class DefaultRelay implements Relay {
 
     private Round round() {
         long began = System.nanoTime();
-        List<LaneClaim> claims = held.claims();
-        noticeRestarts(claims);
+        Held h = held;
+        List<LaneClaim> claims = h.claims();
+        applyResumed();
+        Set<Integer> stopped = reconcileStops(claims, h.takenAtNanos());
 
         // Lanes whose head failed wait out their backoff, then send only the head until it goes through.
         List<LaneClaim> eligible = new ArrayList<>(claims.size());
         long nextRetry = Long.MAX_VALUE;
         for (LaneClaim c : claims) {
-            if (c.stopped() || stoppedHere.contains(c.lane())) {
+            if (stopped.contains(c.lane())) {
                 continue;
             }
             LaneRetry retry = retries.get(c.lane());
@@ -422,10 +475,32 @@ public final class DefaultRelay implements Relay {
         }
 
         List<OutgoingMessage> outgoing = new ArrayList<>(toSend.size());
+        List<OutboxException> refused = new ArrayList<>(toSend.size());
+        List<OutgoingMessage> publishable = new ArrayList<>(toSend.size());
+        Map<Integer, OutboxException> blocked = new HashMap<>();
         for (StoredMessage m : toSend) {
-            outgoing.add(toOutgoing(m));
+            OutgoingMessage o = null;
+            OutboxException error = blocked.get(m.lane());
+            if (error == null) {
+                try {
+                    o = toOutgoing(m);
+                    publishable.add(o);
+                } catch (OutboxException e) {
+                    // A row no envelope can carry (written around the appender) is a poison message: it stops its
+                    // own lane, instead of failing every round of every lane; the lane's later messages stay back.
+                    error = new FatalException("message " + m.id() + " cannot be sent: " + e.getMessage(), e);
+                    blocked.put(m.lane(), error);
+                }
+            }
+            outgoing.add(o);
+            refused.add(error);
         }
-        List<OutboxException> results = publish(outgoing);
+        List<OutboxException> sentResults = publish(publishable);
+        List<OutboxException> results = new ArrayList<>(toSend.size());
+        int next = 0;
+        for (int i = 0; i < toSend.size(); i++) {
+            results.add(refused.get(i) != null ? refused.get(i) : sentResults.get(next++));
+        }
 
         List<MessageId> acked = new ArrayList<>(toSend.size());
         Map<Integer, Integer> failedAt = new HashMap<>();
@@ -437,18 +512,20 @@ public final class DefaultRelay implements Relay {
                 continue; // an earlier message of this lane failed: this one waits for it
             }
             OutboxException error = results.get(i);
+            OutgoingMessage sent = outgoing.get(i);
             if (error == null) {
                 acked.add(m.id());
                 retries.remove(m.lane());
-                s.listener()
-                        .published(
-                                outgoing.get(i),
-                                Duration.ofMillis(
-                                        Math.max(0, now - m.createdAt().toEpochMilli())));
+                Duration age = Duration.ofMillis(Math.max(0, now - m.createdAt().toEpochMilli()));
+                tellListener(() -> s.listener().published(sent, age));
             } else {
                 failedAt.put(m.lane(), i);
-                failed++;
-                s.listener().publishFailed(outgoing.get(i), error);
+                if (!(error instanceof Abandoned)) {
+                    failed++;
+                    if (sent != null) {
+                        tellListener(() -> s.listener().publishFailed(sent, error));
+                    }
+                }
             }
         }
 
@@ -462,6 +539,10 @@ public final class DefaultRelay implements Relay {
                     s.relayId(),
                     acked.size() - published,
                     acked.size());
+            // Learn at once which lanes moved, rather than publish them again until the next heartbeat.
+            if (running) {
+                safeHeartbeat();
+            }
         }
 
         for (Map.Entry<Integer, Integer> e : failedAt.entrySet()) {
@@ -471,7 +552,10 @@ public final class DefaultRelay implements Relay {
         releaseSurplus();
 
         Duration elapsed = Duration.ofNanos(System.nanoTime() - began);
-        s.listener().roundCompleted(fetched.size(), published, failed, elapsed);
+        int fetchedCount = fetched.size();
+        int publishedCount = published;
+        int failedCount = failed;
+        tellListener(() -> s.listener().roundCompleted(fetchedCount, publishedCount, failedCount, elapsed));
         long retryIn = Long.MAX_VALUE;
         for (LaneRetry r : retries.values()) {
             retryIn = Math.min(retryIn, Math.max(0, r.retryAtNanos - System.nanoTime()));
@@ -512,18 +596,27 @@ public final class DefaultRelay implements Relay {
     }
 
     private OutboxException await(CompletableFuture<Void> f, long deadline) {
-        try {
-            f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            return null;
-        } catch (TimeoutException e) {
-            return new RetriableException("not acknowledged by the broker within " + s.publishTimeout(), e);
-        } catch (ExecutionException | CompletionException e) {
-            return classify(e.getCause() == null ? e : e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new RetriableException("interrupted while waiting for the broker", e);
-        } catch (RuntimeException e) {
-            return classify(e);
+        // Waits in slices, so that close() is noticed without waiting out the publish timeout.
+        while (true) {
+            if (closing && !f.isDone()) {
+                return new Abandoned("the relay closed before the broker acknowledged", null);
+            }
+            long remaining = deadline - System.nanoTime();
+            try {
+                f.get(Math.max(0, Math.min(remaining, CLOSE_CHECK_NANOS)), TimeUnit.NANOSECONDS);
+                return null;
+            } catch (TimeoutException e) {
+                if (remaining <= CLOSE_CHECK_NANOS) {
+                    return new RetriableException("not acknowledged by the broker within " + s.publishTimeout(), e);
+                }
+            } catch (ExecutionException | CompletionException e) {
+                return classify(e.getCause() == null ? e : e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Abandoned("interrupted while waiting for the broker", e);
+            } catch (RuntimeException e) {
+                return classify(e);
+            }
         }
     }
 
@@ -535,6 +628,10 @@ public final class DefaultRelay implements Relay {
     }
 
     private void laneFailed(LaneClaim claim, StoredMessage head, OutboxException error, long now) {
+        if (error instanceof Abandoned) {
+            // Not an attempt: the message is published again by whoever holds the lane next.
+            return;
+        }
         int attempts = head.attempts() + 1;
         String reason = describe(error);
         boolean fatal = !error.isRetriable() || error instanceof FatalException;
@@ -542,8 +639,10 @@ public final class DefaultRelay implements Relay {
             String why = (fatal ? "fatal: " : "failed " + attempts + " times: ") + reason;
             var stopped = s.store().stop(s.relayId(), claim, head, why);
             retries.remove(claim.lane());
+            // Taken after the store answered: a heartbeat sent later knows the stop. An empty answer means the lane was
+            // stopped already or has moved; either way this relay must not publish it on the claims it has.
+            laneStates.put(claim.lane(), new LaneState(true, System.nanoTime(), stopped.isPresent()));
             if (stopped.isPresent()) {
-                stoppedHere.add(claim.lane());
                 log.warn("relay {}: lane {} stopped at message {} ({})", s.relayId(), claim.lane(), head.id(), why);
                 notifyMonitor(() -> s.monitor().laneStopped(stopped.get()));
             }
@@ -566,26 +665,44 @@ public final class DefaultRelay implements Relay {
         return text.length() > 2000 ? text.substring(0, 2000) : text;
     }
 
-    /** Lanes a heartbeat reports running again that this relay had seen stopped were restarted elsewhere. */
-    private void noticeRestarts(List<LaneClaim> claims) {
-        Set<Integer> nowStopped = new HashSet<>();
-        for (LaneClaim c : claims) {
-            if (c.stopped()) {
-                nowStopped.add(c.lane());
+    /** Applies restarts and skips made through this relay since the last round. */
+    private void applyResumed() {
+        for (Map.Entry<Integer, Long> e : resumed.entrySet()) {
+            int lane = e.getKey();
+            long at = e.getValue();
+            if (resumed.remove(lane, at)) {
+                LaneState known = laneStates.get(lane);
+                if (known == null || at - known.sinceNanos() > 0) {
+                    laneStates.put(lane, new LaneState(false, at, true));
+                    retries.remove(lane);
+                }
             }
         }
+    }
+
+    /**
+     * Merges the heartbeat's view of stopped lanes, taken at {@code seenAt}, with what this relay learnt since, and
+     * returns the lanes to leave alone. A lane the heartbeat reports running after this relay knew it stopped was
+     * restarted elsewhere (another relay, a command line): the monitor hears of it.
+     */
+    private Set<Integer> reconcileStops(List<LaneClaim> claims, long seenAt) {
+        Set<Integer> stopped = new HashSet<>();
         for (LaneClaim c : claims) {
-            if (!c.stopped() && (knownStopped.contains(c.lane()))) {
-                stoppedHere.remove(c.lane());
-                retries.remove(c.lane());
-                log.info("relay {}: lane {} runs again", s.relayId(), c.lane());
-                notifyMonitor(() -> s.monitor().laneRestarted(c.lane()));
+            LaneState known = laneStates.get(c.lane());
+            if (known == null || seenAt - known.sinceNanos() > 0) {
+                if (known != null && known.stopped() && known.confirmed() && !c.stopped()) {
+                    retries.remove(c.lane());
+                    log.info("relay {}: lane {} runs again", s.relayId(), c.lane());
+                    notifyMonitor(() -> s.monitor().laneRestarted(c.lane()));
+                }
+                known = new LaneState(c.stopped(), seenAt, true);
+                laneStates.put(c.lane(), known);
+            }
+            if (known.stopped()) {
+                stopped.add(c.lane());
             }
         }
-        // A lane stopped by this relay stays stopped locally until a heartbeat has seen the stop.
-        stoppedHere.removeIf(l -> nowStopped.contains(l));
-        nowStopped.addAll(stoppedHere);
-        knownStopped = Set.copyOf(nowStopped);
+        return stopped;
     }
 
     private void releaseSurplus() {
@@ -614,10 +731,13 @@ public final class DefaultRelay implements Relay {
         List<LaneClaim> keep = new ArrayList<>(a.claims());
         keep.removeIf(c -> give.contains(c.lane()));
         Held current = held;
-        held = new Held(new LaneAssignment(keep, a.fairShare(), a.liveRelays()), current.validUntilNanos());
+        held = new Held(
+                new LaneAssignment(keep, a.fairShare(), a.liveRelays()),
+                current.takenAtNanos(),
+                current.validUntilNanos());
         give.forEach(retries::remove);
         log.info("relay {} released {} lanes to other relays, keeps {}", s.relayId(), give.size(), keep.size());
-        s.listener().lanesOwned(keep.size());
+        tellListener(() -> s.listener().lanesOwned(keep.size()));
     }
 
     private void notifyMonitor(Runnable call) {
@@ -625,6 +745,15 @@ public final class DefaultRelay implements Relay {
             call.run();
         } catch (RuntimeException e) {
             log.warn("relay {}: a PartitionMonitor failed", s.relayId(), e);
+        }
+    }
+
+    /** A failing listener must not fail the round: acknowledged messages would be published again, forever. */
+    private void tellListener(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("relay {}: a RelayListener failed", s.relayId(), e);
         }
     }
 }

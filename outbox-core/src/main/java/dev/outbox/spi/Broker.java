@@ -31,6 +31,11 @@ public interface Broker extends AutoCloseable {
      * </ul>
      *
      * A message that was not acknowledged is never reported as published. Any other exception counts as retriable.
+     *
+     * <p>Order: a failure must not let a later message of the same topic and key overtake the failed one. When an
+     * adapter learns that a message failed before it has handed a later message of the same key to the broker (a
+     * record too large, refused on send), it fails that later message too, with a {@link
+     * dev.outbox.RetriableException}, instead of sending it.
      */
     List<CompletableFuture<Void>> publish(List<OutgoingMessage> messages);
 

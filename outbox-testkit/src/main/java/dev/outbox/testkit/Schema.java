@@ -39,6 +39,14 @@ public final class Schema implements AutoCloseable {
         return jdbi;
     }
 
+    /**
+     * Another pool on this schema, for a test that needs connections it can cut off on their own (closing the pool
+     * makes a relay that uses it look dead to the database). The caller closes it.
+     */
+    public HikariDataSource newPool(int size) {
+        return server.pool(name, size);
+    }
+
     /** The server it lives in. */
     public TestPostgres server() {
         return server;

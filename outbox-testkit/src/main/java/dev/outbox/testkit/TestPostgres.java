@@ -131,6 +131,8 @@ public final class TestPostgres {
         cfg.setMinimumIdle(0);
         cfg.setPoolName("outbox-test-" + schema);
         cfg.addDataSourceProperty("currentSchema", schema);
+        // Named after the schema, so dropping the schema can end backends a failed test left open.
+        cfg.addDataSourceProperty("ApplicationName", "outbox-" + schema);
         cfg.setConnectionTimeout(10_000);
         return new HikariDataSource(cfg);
     }

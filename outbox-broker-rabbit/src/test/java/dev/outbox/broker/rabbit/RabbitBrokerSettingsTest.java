@@ -1,0 +1,116 @@
+package dev.outbox.broker.rabbit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outbox.InvalidConfigurationException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RabbitBrokerSettingsTest {
+
+    @Test
+    void defaultsAreALocalBrokerAndTheMessagingExchange() {
+        RabbitBrokerSettings s = RabbitBrokerSettings.builder().build();
+
+        assertThat(s.host()).isEqualTo("localhost");
+        assertThat(s.port()).isEqualTo(5672);
+        assertThat(s.virtualHost()).isEqualTo("/");
+        assertThat(s.username()).isEqualTo("guest");
+        assertThat(s.tls()).isFalse();
+        assertThat(s.exchange()).isEqualTo("messaging");
+        assertThat(s.exchangeDeclaration()).isEqualTo(RabbitBrokerSettings.ExchangeDeclaration.DECLARE);
+        assertThat(s.queuePrefix()).isEqualTo("outbox");
+        assertThat(s.confirmWindow()).isEqualTo(1000);
+        assertThat(s.publishTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(s.prefetch()).isEqualTo(100);
+    }
+
+    @Test
+    void aUriSetsHostPortVirtualHostAndCredentials() {
+        RabbitBrokerSettings s = RabbitBrokerSettings.builder()
+                .uri("amqp://warehouse:s%40cret@rabbit.internal:5673/warehouse%2Fprod")
+                .build();
+
+        assertThat(s.host()).isEqualTo("rabbit.internal");
+        assertThat(s.port()).isEqualTo(5673);
+        assertThat(s.virtualHost()).isEqualTo("warehouse/prod");
+        assertThat(s.username()).isEqualTo("warehouse");
+        assertThat(s.password()).isEqualTo("s@cret");
+        assertThat(s.tls()).isFalse();
+    }
+
+    @Test
+    void anAmqpsUriTurnsTlsOnWithTheTlsPort() {
+        RabbitBrokerSettings s = RabbitBrokerSettings.builder()
+                .uri("amqps://u:p@rabbit.internal")
+                .build();
+
+        assertThat(s.tls()).isTrue();
+        assertThat(s.sslContext()).isNotNull();
+        assertThat(s.port()).isEqualTo(5671);
+        assertThat(s.virtualHost()).isEqualTo("/");
+    }
+
+    @Test
+    void thePasswordIsNeverShown() {
+        RabbitBrokerSettings s = RabbitBrokerSettings.builder()
+                .uri("amqp://warehouse:topsecret@rabbit.internal/prod")
+                .build();
+
+        assertThat(s.maskedUri()).isEqualTo("amqp://warehouse:****@rabbit.internal:5672/prod");
+        assertThat(s.toString()).doesNotContain("topsecret").contains("****");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .uri("http://warehouse:topsecret@rabbit.internal/prod")
+                        .build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("uri")
+                .hasMessageNotContaining("topsecret");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .uri("amqp://warehouse:top secret@rabbit internal/prod")
+                        .build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageNotContaining("secret");
+    }
+
+    @Test
+    void badSettingsAreNamed() {
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder().exchange("").build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("exchange");
+        assertThatThrownBy(() ->
+                        RabbitBrokerSettings.builder().exchange("bad name").build())
+                .hasMessageContaining("exchange");
+        assertThatThrownBy(() ->
+                        RabbitBrokerSettings.builder().exchange("amq.topic").build())
+                .hasMessageContaining("CHECK");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder().confirmWindow(0).build())
+                .hasMessageContaining("confirmWindow");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .publishTimeout(Duration.ZERO)
+                        .build())
+                .hasMessageContaining("publishTimeout");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder().port(70000).build())
+                .hasMessageContaining("port");
+        assertThatThrownBy(
+                        () -> RabbitBrokerSettings.builder().queuePrefix("a/b").build())
+                .hasMessageContaining("queuePrefix");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder().prefetch(0).build())
+                .hasMessageContaining("prefetch");
+        assertThatThrownBy(() ->
+                        RabbitBrokerSettings.builder().credentials(null, "x").build())
+                .hasMessageContaining("username");
+        assertThatThrownBy(() ->
+                        RabbitBrokerSettings.builder().reconnectBackoff(null).build())
+                .hasMessageContaining("reconnectBackoff");
+    }
+
+    @Test
+    void equalSettingsAreEqualAndToBuilderKeepsEverything() {
+        RabbitBrokerSettings s =
+                RabbitBrokerSettings.builder().exchange("orders").prefetch(7).build();
+
+        assertThat(s.toBuilder().build()).isEqualTo(s).hasSameHashCodeAs(s);
+        assertThat(s.toBuilder().prefetch(8).build()).isNotEqualTo(s);
+    }
+}

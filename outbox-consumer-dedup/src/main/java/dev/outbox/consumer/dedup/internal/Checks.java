@@ -1,0 +1,98 @@
+package dev.outbox.consumer.dedup.internal;
+
+import dev.outbox.InvalidConfigurationException;
+import dev.outbox.InvalidMessageException;
+import dev.outbox.MessageId;
+import java.util.regex.Pattern;
+
+/** Checks of the arguments the module accepts; each failure names the argument. */
+public final class Checks {
+    /** PostgreSQL truncates longer identifiers silently, so they are refused instead. */
+    public static final int MAX_IDENTIFIER_LENGTH = 63;
+
+    /** As a subscription's name, so that users can reuse it. */
+    public static final int MAX_CONSUMER_LENGTH = 200;
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]*");
+    private static final Pattern CONSUMER = Pattern.compile("[A-Za-z0-9._-]+");
+
+    private Checks() {}
+
+    /**
+     * A required setting.
+     *
+     * @throws InvalidConfigurationException naming {@code property} if {@code value} is null
+     */
+    public static <T> T required(T value, String property) {
+        if (value == null) {
+            throw new InvalidConfigurationException(property + " must not be null");
+        }
+        return value;
+    }
+
+    /**
+     * A schema, table or index name that is written into SQL text: lowercase letters, digits and underscores, not
+     * starting with a digit, at most 63 characters. Nothing else may reach SQL text, so nothing else is accepted.
+     *
+     * @throws InvalidConfigurationException naming {@code property}
+     */
+    public static String identifier(String value, String property) {
+        if (value == null) {
+            throw new InvalidConfigurationException(property + " must not be null");
+        }
+        if (value.isEmpty()
+                || value.length() > MAX_IDENTIFIER_LENGTH
+                || !IDENTIFIER.matcher(value).matches()) {
+            throw new InvalidConfigurationException(property
+                    + " must be an SQL identifier of lowercase letters, digits and '_', not starting with a digit,"
+                    + " at most " + MAX_IDENTIFIER_LENGTH + " characters; was '" + value + "'");
+        }
+        return value;
+    }
+
+    /**
+     * A consumer's name: letters, digits, '.', '_' and '-', at most 200 characters (the rule of a subscription's name).
+     *
+     * @throws InvalidConfigurationException naming {@code property}
+     */
+    public static String consumer(String value, String property) {
+        if (value == null) {
+            throw new InvalidConfigurationException(property + " must not be null");
+        }
+        if (value.isEmpty()
+                || value.length() > MAX_CONSUMER_LENGTH
+                || !CONSUMER.matcher(value).matches()) {
+            throw new InvalidConfigurationException(property + " must be letters, digits, '.', '_' or '-', at most "
+                    + MAX_CONSUMER_LENGTH + " characters; was '" + value + "'");
+        }
+        return value;
+    }
+
+    /**
+     * The source of a message to record. The envelope already refuses a missing source; this guards callers that
+     * bypass it, because recording a blank source would merge unrelated producers' ids.
+     *
+     * @throws InvalidMessageException naming the problem
+     */
+    public static String source(String source) {
+        if (source == null) {
+            throw new InvalidMessageException("message source must not be null: cannot deduplicate it");
+        }
+        if (source.isBlank()) {
+            throw new InvalidMessageException("message source must not be blank: cannot deduplicate it");
+        }
+        return source;
+    }
+
+    /**
+     * The id of a message to record.
+     *
+     * @throws InvalidMessageException if it is null
+     */
+    public static MessageId messageId(MessageId id) {
+        if (id == null) {
+            throw new InvalidMessageException("message_id must not be null: cannot deduplicate the message");
+        }
+        return id;
+    }
+}

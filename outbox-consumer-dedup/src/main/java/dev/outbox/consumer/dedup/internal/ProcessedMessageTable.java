@@ -1,0 +1,268 @@
+package dev.outbox.consumer.dedup.internal;
+
+import dev.outbox.InvalidConfigurationException;
+import dev.outbox.MessageId;
+import dev.outbox.StoreException;
+import dev.outbox.TransactionRequiredException;
+import dev.outbox.consumer.dedup.CleanupResult;
+import dev.outbox.consumer.dedup.DedupTable;
+import dev.outbox.consumer.dedup.Migration;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.ColonPrefixSqlParser;
+import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.SqlStatements;
+import org.jdbi.v3.core.statement.TemplateEngine;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+/**
+ * Every statement on one dedup table. Only validated identifiers from the {@link DedupTable} are written into SQL text;
+ * consumer, source, id and times are bound parameters. Statements run with Jdbi's plain colon parser and no template
+ * engine, whatever the caller's {@link Jdbi} is configured with, so that a user's template syntax cannot rewrite them.
+ * Thread-safe.
+ */
+public final class ProcessedMessageTable {
+    /**
+     * First key of the advisory lock that serialises migrations: a constant of this module, so that its locks do not
+     * collide with the application's single-key locks; the second key is derived from the version table's name.
+     */
+    private static final int MIGRATION_LOCK_CLASS = 0x0DED0B0C;
+
+    /** Bounds one cleanup statement, so that {@code close()} of the cleanup task is bounded too. */
+    private static final int CLEANUP_QUERY_TIMEOUT_SECONDS = 60;
+
+    private final Jdbi jdbi;
+    private final DedupTable table;
+    private final Clock clock;
+
+    private final String insert;
+    private final String exists;
+    private final String count;
+    private final String deleteBatch;
+    private final String versionTableDdl;
+    private final String selectVersions;
+    private final String insertVersion;
+
+    /**
+     * @param jdbi where the table lives
+     * @param table the table's names
+     * @param clock source of {@code processed_at} and of retention cutoffs
+     * @throws InvalidConfigurationException if an argument is null
+     */
+    public ProcessedMessageTable(Jdbi jdbi, DedupTable table, Clock clock) {
+        this.jdbi = Checks.required(jdbi, "jdbi");
+        this.table = Checks.required(table, "table");
+        this.clock = Checks.required(clock, "clock");
+        String t = table.qualifiedName();
+        String v = table.qualifiedVersionTable();
+        this.insert = "insert into " + t + " (consumer, source, message_id, processed_at)"
+                + " values (:consumer, :source, :message_id, :processed_at)"
+                + " on conflict do nothing";
+        this.exists = "select exists (select 1 from " + t
+                + " where consumer = :consumer and source = :source and message_id = :message_id)";
+        this.count = "select count(*) from " + t + " where consumer = :consumer";
+        // Delete by primary key a bounded set found through the cleanup index; skip rows another cleaner holds, so
+        // that two instances of one consumer share the work instead of waiting on each other.
+        this.deleteBatch = "delete from " + t + " where (consumer, source, message_id) in ("
+                + "select consumer, source, message_id from " + t
+                + " where consumer = :consumer and processed_at < :cutoff"
+                + " order by processed_at limit :limit for update skip locked)";
+        this.versionTableDdl = MigrationScripts.versionTableDdl(v);
+        this.selectVersions = "select version from " + v + " where table_name = :table_name";
+        this.insertVersion =
+                "insert into " + v + " (table_name, version, description) values (:table_name, :version, :description)";
+    }
+
+    /** The table. */
+    public DedupTable table() {
+        return table;
+    }
+
+    /**
+     * Applies the migrations not yet recorded for this table, in one transaction under an advisory lock, so that
+     * instances starting together apply each migration once.
+     *
+     * @return the migrations applied by this call, empty when the table was up to date
+     * @throws StoreException if the database refused (a missing schema, no privilege)
+     */
+    public List<Migration> migrate() {
+        try {
+            return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+                plain(h.createQuery("select 1 from pg_advisory_xact_lock(:lock_class, :lock_key)"))
+                        .bind("lock_class", MIGRATION_LOCK_CLASS)
+                        .bind("lock_key", table.qualifiedVersionTable().hashCode())
+                        .mapTo(Integer.class)
+                        .one();
+                plain(h.createUpdate(versionTableDdl)).execute();
+                Set<Integer> done = plain(h.createQuery(selectVersions))
+                        .bind("table_name", table.name())
+                        .mapTo(Integer.class)
+                        .set();
+                List<Migration> applied = new ArrayList<>();
+                for (Migration m : table.migrations()) {
+                    if (done.contains(m.version())) {
+                        continue;
+                    }
+                    plain(h.createScript(m.sql())).executeAsSeparateStatements();
+                    plain(h.createUpdate(insertVersion))
+                            .bind("table_name", table.name())
+                            .bind("version", m.version())
+                            .bind("description", m.description())
+                            .execute();
+                    applied.add(m);
+                }
+                return List.copyOf(applied);
+            });
+        } catch (JdbiException e) {
+            throw new StoreException(
+                    "could not migrate dedup table " + table.qualifiedName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Records a message as processed by {@code consumer}, in the transaction of {@code handle}. If a concurrent
+     * transaction is recording the same message, waits for it to end: when it commits, this call sees the conflict.
+     *
+     * @return {@code true} if the record is new, {@code false} if the message was processed before
+     * @throws TransactionRequiredException if {@code handle} is null, closed or not in a transaction
+     * @throws dev.outbox.InvalidMessageException if {@code source} is null or blank or {@code messageId} is null
+     * @throws InvalidConfigurationException if {@code consumer} is not a valid consumer name
+     * @throws StoreException if the insert failed; the transaction must then be rolled back
+     */
+    public boolean record(Handle handle, String consumer, String source, MessageId messageId) {
+        requireTransaction(handle);
+        Checks.consumer(consumer, "consumer");
+        Checks.source(source);
+        Checks.messageId(messageId);
+        try {
+            return plain(handle.createUpdate(insert))
+                            .bind("consumer", consumer)
+                            .bind("source", source)
+                            .bind("message_id", messageId.value())
+                            .bind("processed_at", OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC))
+                            .execute()
+                    == 1;
+        } catch (JdbiException e) {
+            throw new StoreException(
+                    "could not record message " + source + "/" + messageId + " in " + table.qualifiedName() + ": "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    /**
+     * Whether {@code consumer} has a record of the message (committed, or written by {@code handle}'s transaction).
+     *
+     * @throws StoreException if the query failed
+     */
+    public boolean contains(Handle handle, String consumer, String source, MessageId messageId) {
+        Checks.consumer(consumer, "consumer");
+        Checks.source(source);
+        Checks.messageId(messageId);
+        try {
+            return plain(handle.createQuery(exists))
+                    .bind("consumer", consumer)
+                    .bind("source", source)
+                    .bind("message_id", messageId.value())
+                    .mapTo(Boolean.class)
+                    .one();
+        } catch (JdbiException e) {
+            throw new StoreException("could not read " + table.qualifiedName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * How many records {@code consumer} has.
+     *
+     * @throws StoreException if the query failed
+     */
+    public long count(Handle handle, String consumer) {
+        Checks.consumer(consumer, "consumer");
+        try {
+            return plain(handle.createQuery(count))
+                    .bind("consumer", consumer)
+                    .mapTo(Long.class)
+                    .one();
+        } catch (JdbiException e) {
+            throw new StoreException("could not read " + table.qualifiedName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code work} with a handle of the table's {@link Jdbi}, translating its failures. */
+    public <R> R withHandle(org.jdbi.v3.core.HandleCallback<R, RuntimeException> work) {
+        try {
+            return jdbi.withHandle(work);
+        } catch (JdbiException e) {
+            throw new StoreException("could not reach " + table.qualifiedName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deletes {@code consumer}'s records processed before {@code cutoff}, at most {@code batchSize} per statement, each
+     * statement in its own transaction, until a statement deletes fewer than {@code batchSize} or {@code keepGoing}
+     * says to stop (it is asked between statements).
+     *
+     * @throws InvalidConfigurationException if {@code batchSize} is not positive
+     * @throws StoreException if a statement failed; the batches before it stay deleted
+     */
+    public CleanupResult deleteOlderThan(String consumer, Instant cutoff, int batchSize, BooleanSupplier keepGoing) {
+        Checks.consumer(consumer, "consumer");
+        Checks.required(cutoff, "cutoff");
+        if (batchSize <= 0) {
+            throw new InvalidConfigurationException("batchSize must be positive, was " + batchSize);
+        }
+        OffsetDateTime before = OffsetDateTime.ofInstant(cutoff, ZoneOffset.UTC);
+        int batches = 0;
+        long deleted = 0;
+        int last;
+        do {
+            try {
+                last = jdbi.inTransaction(
+                        TransactionIsolationLevel.READ_COMMITTED, h -> plain(h.createUpdate(deleteBatch))
+                                .bind("consumer", consumer)
+                                .bind("cutoff", before)
+                                .bind("limit", batchSize)
+                                .setQueryTimeout(CLEANUP_QUERY_TIMEOUT_SECONDS)
+                                .execute());
+            } catch (JdbiException e) {
+                throw new StoreException(
+                        "could not clean " + table.qualifiedName() + " for consumer " + consumer + " after " + batches
+                                + " batches: " + e.getMessage(),
+                        e);
+            }
+            batches++;
+            deleted += last;
+        } while (last == batchSize && keepGoing.getAsBoolean());
+        return new CleanupResult(consumer, cutoff, batches, deleted);
+    }
+
+    /** The cutoff for a retention window: records processed before it are past the window. */
+    public Instant cutoff(Duration retention) {
+        return clock.instant().minus(retention);
+    }
+
+    private static void requireTransaction(Handle handle) {
+        if (handle == null) {
+            throw new TransactionRequiredException("handle must not be null: records are written in a transaction");
+        }
+        if (handle.isClosed() || !handle.isInTransaction()) {
+            throw new TransactionRequiredException("handle must be in an open transaction: recording a message outside"
+                    + " the handler's transaction would mark it processed whatever happens to the handler's writes");
+        }
+    }
+
+    private static <S extends SqlStatement<S>> S plain(S statement) {
+        return statement.configure(SqlStatements.class, c -> c.setTemplateEngine(TemplateEngine.NOP)
+                .setSqlParser(new ColonPrefixSqlParser()));
+    }
+}

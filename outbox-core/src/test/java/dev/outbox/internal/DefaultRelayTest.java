@@ -1,0 +1,774 @@
+package dev.outbox.internal;
+
+import static dev.outbox.fake.FakeBroker.Outcome.failWith;
+import static dev.outbox.fake.FakeBroker.Outcome.fatal;
+import static dev.outbox.fake.FakeBroker.Outcome.never;
+import static dev.outbox.fake.FakeBroker.Outcome.retriable;
+import static java.time.Duration.ofHours;
+import static java.time.Duration.ofMillis;
+import static java.time.Duration.ofSeconds;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.outbox.Backoff;
+import dev.outbox.DrainResult;
+import dev.outbox.Envelope;
+import dev.outbox.Lanes;
+import dev.outbox.Message;
+import dev.outbox.MessageId;
+import dev.outbox.Outbox;
+import dev.outbox.OutgoingMessage;
+import dev.outbox.ParkedMessage;
+import dev.outbox.Relay;
+import dev.outbox.RelayListener;
+import dev.outbox.RetriableException;
+import dev.outbox.StoppedLane;
+import dev.outbox.StoreException;
+import dev.outbox.fake.FakeBroker;
+import dev.outbox.fake.FakeConnection;
+import dev.outbox.fake.FakeMessageStore;
+import dev.outbox.fake.RecordingListener;
+import dev.outbox.fake.RecordingMonitor;
+import dev.outbox.spi.PartitionMonitor;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The relay's decisions, against an in-memory store and a scripted broker. */
+class DefaultRelayTest {
+    private static final int LANES = 8;
+    private static final String TOPIC = "Orders.Events.OrderPlaced";
+    private static final String KEY_A = keyInLane(1);
+    private static final String KEY_B = keyInLane(2);
+    private static final String KEY_C = keyInLane(5);
+
+    private final FakeMessageStore store = new FakeMessageStore(LANES);
+    private final FakeBroker broker = new FakeBroker();
+    private final RecordingMonitor monitor = new RecordingMonitor();
+    private final RecordingListener listener = new RecordingListener();
+    private final Outbox outbox = Outbox.builder().store(store).build();
+    private final Connection tx = FakeConnection.inTransaction();
+    private final List<Relay> relays = new ArrayList<>();
+
+    @AfterEach
+    void closeRelays() {
+        relays.forEach(Relay::close);
+    }
+
+    // --- ordering -------------------------------------------------------------------------------------------
+
+    @Test
+    void publishesEveryLaneInIdOrderAndEmptiesTheStore() {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(append(KEY_A));
+            ids.add(append(KEY_B));
+            ids.add(append(KEY_C));
+        }
+        Relay relay = build(relay());
+
+        DrainResult result = relay.drainNow();
+
+        assertThat(result.published()).isEqualTo(15);
+        assertThat(result.stopped()).isEmpty();
+        assertThat(store.waitingIds()).isEmpty();
+        assertThat(broker.publishedIds()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(byLane(broker.published()))
+                .allSatisfy((lane, laneIds) -> assertThat(laneIds).isSorted());
+        assertThat(listener.published()).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
+    void sendsTheEnvelopeOfEachMessage() {
+        long id = outbox.in(tx)
+                .append(Message.builder(TOPIC)
+                        .key(KEY_A)
+                        .type("OrderPlaced")
+                        .payload("{\"order\":1}", "application/json")
+                        .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+                        .build())
+                .value();
+        build(relay()).drainNow();
+
+        OutgoingMessage sent = broker.published().get(0);
+        Envelope e = sent.envelope();
+        assertThat(e.messageId()).isEqualTo(new MessageId(id));
+        assertThat(e.source()).isEqualTo("orders");
+        assertThat(e.topic()).isEqualTo(TOPIC);
+        assertThat(e.key()).isEqualTo(KEY_A);
+        assertThat(e.type()).isEqualTo("OrderPlaced");
+        assertThat(e.contentType()).isEqualTo("application/json");
+        assertThat(e.headers()).containsEntry("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        assertThat(new String(sent.payload(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("{\"order\":1}");
+        assertThat(sent.lane()).isEqualTo(Lanes.laneOf(TOPIC, KEY_A, LANES));
+    }
+
+    @Test
+    void fetchesAtMostOneBatchPerRound() {
+        for (int i = 0; i < 7; i++) {
+            append(KEY_A);
+        }
+        Relay relay = build(relay().batchSize(3));
+
+        DrainResult result = relay.drainNow();
+
+        assertThat(broker.batches()).extracting(List::size).containsExactly(3, 3, 1);
+        assertThat(result.published()).isEqualTo(7);
+        assertThat(broker.publishedIds()).isSorted();
+    }
+
+    // --- failures within a lane ----------------------------------------------------------------------------
+
+    @Test
+    void aFailureEndsItsLaneRoundAndTheLaterMessagesFollowItInOrder() {
+        long a1 = append(KEY_A);
+        long a2 = append(KEY_A);
+        long a3 = append(KEY_A);
+        long b1 = append(KEY_B);
+        long b2 = append(KEY_B);
+        broker.script(a2, retriable("broker busy"));
+        Relay relay = build(relay());
+
+        DrainResult first = relay.drainNow();
+
+        // a3 went out with the batch, but is not acknowledged: it must follow a2.
+        assertThat(first.published()).isEqualTo(3);
+        assertThat(store.waitingIds()).containsExactly(a2, a3);
+        assertThat(store.find(a2).orElseThrow().attempts()).isEqualTo(1);
+        assertThat(store.lastError(a2)).contains("broker busy");
+        assertThat(listener.failures()).singleElement().isInstanceOf(RetriableException.class);
+
+        await().atMost(ofSeconds(10)).untilAsserted(() -> {
+            relay.drainNow();
+            assertThat(store.waitingIds()).isEmpty();
+        });
+        assertThat(broker.batches()).containsExactly(List.of(a1, a2, a3, b1, b2), List.of(a2), List.of(a3));
+        assertThat(monitor.stopped()).isEmpty();
+    }
+
+    @Test
+    void aLaneWaitsOutItsBackoff() {
+        long a1 = append(KEY_A);
+        long b1 = append(KEY_B);
+        broker.script(a1, retriable("not yet"));
+        Relay relay = build(relay().backoff(Backoff.fixed(ofHours(1))));
+
+        relay.drainNow();
+        long b2 = append(KEY_B);
+        DrainResult second = relay.drainNow();
+
+        // The second drain published lane B again but left lane A alone: its backoff runs for an hour.
+        assertThat(second.published()).isEqualTo(1);
+        assertThat(broker.batches()).containsExactly(List.of(a1, b1), List.of(b2));
+        assertThat(store.waitingIds()).containsExactly(a1);
+    }
+
+    @Test
+    void aLaneRetryingItsHeadSendsOnlyTheHead() {
+        long a1 = append(KEY_A);
+        long a2 = append(KEY_A);
+        long a3 = append(KEY_A);
+        broker.script(a1, retriable("one"), retriable("two"));
+        Relay relay = build(relay());
+        relay.start();
+
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+
+        assertThat(broker.batches()).containsExactly(List.of(a1, a2, a3), List.of(a1), List.of(a1), List.of(a2, a3));
+    }
+
+    @Test
+    void aPublishTimeoutIsRetriable() {
+        long a1 = append(KEY_A);
+        broker.script(a1, never());
+        Relay relay = build(relay().publishTimeout(ofMillis(100)));
+        relay.start();
+
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+
+        assertThat(broker.publishedIds()).containsExactly(a1, a1);
+        assertThat(listener.failures())
+                .singleElement()
+                .isInstanceOf(RetriableException.class)
+                .extracting(Throwable::getMessage)
+                .asString()
+                .contains("within");
+        assertThat(monitor.stopped()).isEmpty();
+    }
+
+    @Test
+    void aBrokerThatThrowsFailsTheBatchRetriably() {
+        long a1 = append(KEY_A);
+        long b1 = append(KEY_B);
+        broker.throwOnNextPublish(new IllegalStateException("producer closed"));
+        Relay relay = build(relay());
+
+        DrainResult first = relay.drainNow();
+
+        assertThat(first.published()).isZero();
+        assertThat(store.find(a1).orElseThrow().attempts()).isEqualTo(1);
+        assertThat(store.lastError(b1).orElseThrow()).contains("producer closed");
+        assertThat(listener.failures()).hasSize(2).allSatisfy(e -> assertThat(e.isRetriable())
+                .isTrue());
+
+        await().atMost(ofSeconds(10)).untilAsserted(() -> {
+            relay.drainNow();
+            assertThat(store.waitingIds()).isEmpty();
+        });
+        assertThat(broker.publishedIds()).containsExactlyInAnyOrder(a1, b1);
+        assertThat(monitor.stopped()).isEmpty();
+    }
+
+    @Test
+    void anExceptionOutsideTheHierarchyCountsAsRetriable() {
+        long a1 = append(KEY_A);
+        broker.script(a1, failWith(new IllegalArgumentException("odd")));
+        Relay relay = build(relay().maxAttempts(2));
+
+        relay.drainNow();
+
+        assertThat(store.stoppedLanes()).isEmpty();
+        assertThat(listener.failures()).singleElement().satisfies(e -> {
+            assertThat(e).isInstanceOf(RetriableException.class);
+            assertThat(e.getCause()).isInstanceOf(IllegalArgumentException.class);
+        });
+    }
+
+    // --- stopped lanes ---------------------------------------------------------------------------------------
+
+    @Test
+    void aMessageFailingMaxAttemptsTimesStopsItsLaneAndTheOthersFlow() {
+        long a1 = append(KEY_A);
+        long a2 = append(KEY_A);
+        long b1 = append(KEY_B);
+        broker.always(a1, retriable("no leader"));
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        Relay relay = build(relay().maxAttempts(3));
+        relay.start();
+
+        await().atMost(ofSeconds(10)).until(() -> !store.stoppedLanes().isEmpty());
+        // More traffic on another lane after the stop: it flows, and the stopped lane stays stopped.
+        long b2 = append(KEY_B);
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().equals(List.of(a1, a2)));
+        long b3 = append(KEY_B);
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().equals(List.of(a1, a2)));
+
+        StoppedLane stopped = store.stoppedLanes().get(0);
+        assertThat(stopped.lane()).isEqualTo(laneA);
+        assertThat(stopped.messageId()).isEqualTo(new MessageId(a1));
+        assertThat(stopped.attempts()).isEqualTo(3);
+        assertThat(stopped.reason()).contains("no leader").contains("3 times");
+        assertThat(relay.stoppedLanes()).containsExactly(stopped);
+        assertThat(monitor.stopped()).containsExactly(stopped);
+        assertThat(broker.publishedIds().stream().filter(id -> id == a1)).hasSize(3);
+        assertThat(broker.acknowledged()).contains(b1, b2, b3).doesNotContain(a1);
+        assertThat(monitor.restarted()).isEmpty();
+    }
+
+    @Test
+    void aFatalFailureStopsTheLaneAtOnce() {
+        long a1 = append(KEY_A);
+        long b1 = append(KEY_B);
+        broker.script(a1, fatal("record too large"));
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        Relay relay = build(relay());
+
+        DrainResult result = relay.drainNow();
+
+        assertThat(result.published()).isEqualTo(1);
+        assertThat(result.stopped()).singleElement().satisfies(s -> {
+            assertThat(s.lane()).isEqualTo(laneA);
+            assertThat(s.messageId().value()).isEqualTo(a1);
+            assertThat(s.attempts()).isEqualTo(1);
+            assertThat(s.reason()).startsWith("fatal:").contains("record too large");
+        });
+        assertThat(monitor.stopped()).hasSize(1);
+        assertThat(store.waitingIds()).containsExactly(a1);
+        assertThat(broker.acknowledged()).containsExactly(b1);
+
+        // A stopped lane is left alone by later rounds, whatever comes after.
+        append(KEY_A);
+        relay.drainNow();
+        assertThat(broker.publishedIds().stream().filter(id -> id == a1)).hasSize(1);
+        assertThat(monitor.stopped()).hasSize(1);
+    }
+
+    @Test
+    void aStoppedLaneStaysStoppedBetweenHeartbeats() {
+        long a1 = append(KEY_A);
+        broker.script(a1, fatal("unroutable"));
+        // Heartbeats far apart: rounds run many times on the claims of one heartbeat.
+        Relay relay = build(relay().heartbeat(ofSeconds(5)).lease(ofSeconds(30)));
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> !store.stoppedLanes().isEmpty());
+
+        for (int i = 0; i < 3; i++) {
+            long b = append(KEY_B);
+            await().atMost(ofSeconds(10)).until(() -> !store.waitingIds().contains(b));
+        }
+
+        assertThat(broker.publishedIds().stream().filter(id -> id == a1)).hasSize(1);
+        assertThat(monitor.stopped()).hasSize(1);
+        assertThat(monitor.restarted()).isEmpty();
+    }
+
+    @Test
+    void restartResumesAtTheFailedMessage() {
+        long a1 = append(KEY_A);
+        long a2 = append(KEY_A);
+        broker.script(a1, fatal("not authorised"));
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        Relay relay = build(relay());
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> !store.stoppedLanes().isEmpty());
+
+        StoppedLane restarted = relay.restart(laneA);
+
+        assertThat(restarted.messageId().value()).isEqualTo(a1);
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+        // a2 went out in flight with a1 the first time, but the relay acknowledged it only after a1.
+        assertThat(broker.publishedIds()).containsExactly(a1, a2, a1, a2);
+        assertThat(listener.published()).containsExactly(a1, a2);
+        assertThat(monitor.restarted()).containsExactly(laneA);
+        assertThat(store.stoppedLanes()).isEmpty();
+        // No second notice once the heartbeat sees the lane running.
+        long b = append(KEY_B);
+        await().atMost(ofSeconds(10)).until(() -> !store.waitingIds().contains(b));
+        assertThat(monitor.restarted()).containsExactly(laneA);
+    }
+
+    @Test
+    void restartGivesTheHeadAFreshSetOfAttempts() {
+        long a1 = append(KEY_A);
+        broker.script(a1, retriable("1"), retriable("2"));
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        Relay relay = build(relay().maxAttempts(2));
+        await().atMost(ofSeconds(10))
+                .untilAsserted(() -> assertThat(relay.drainNow().stopped()).isNotEmpty());
+        assertThat(broker.publishedIds()).containsExactly(a1, a1);
+
+        broker.script(a1, retriable("3"));
+        relay.restart(laneA);
+        await().atMost(ofSeconds(10)).untilAsserted(() -> {
+            relay.drainNow();
+            assertThat(store.waitingIds()).isEmpty();
+        });
+
+        // One failure after the restart did not stop the lane again: attempts started from zero.
+        assertThat(broker.publishedIds()).containsExactly(a1, a1, a1, a1);
+        assertThat(monitor.stopped()).hasSize(1);
+    }
+
+    @Test
+    void skipParksTheHeadAndTheLaneGoesOn() {
+        long a1 = append(KEY_A);
+        long a2 = append(KEY_A);
+        broker.always(a1, fatal("poison"));
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        Relay relay = build(relay());
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> !store.stoppedLanes().isEmpty());
+
+        ParkedMessage parked = relay.skip(laneA);
+
+        assertThat(parked.messageId().value()).isEqualTo(a1);
+        assertThat(parked.lane()).isEqualTo(laneA);
+        assertThat(parked.reason()).contains("poison");
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+        assertThat(listener.published()).containsExactly(a2);
+        assertThat(broker.publishedIds()).containsExactly(a1, a2, a2);
+        assertThat(store.parked()).containsExactly(parked);
+        assertThat(monitor.restarted()).containsExactly(laneA);
+
+        // Replayed with its original id, it is published again (and fails again here).
+        assertThat(store.replay(new MessageId(a1))).isTrue();
+        await().atMost(ofSeconds(10)).until(() -> store.stoppedLanes().size() == 1);
+        assertThat(store.stoppedLanes().get(0).messageId().value()).isEqualTo(a1);
+    }
+
+    @Test
+    void restartAndSkipRefuseALaneThatIsNotStoppedOrDoesNotExist() {
+        Relay relay = build(relay());
+
+        assertThatThrownBy(() -> relay.restart(3))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lane 3 is not stopped");
+        assertThatThrownBy(() -> relay.skip(3))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lane 3 is not stopped");
+        assertThatThrownBy(() -> relay.restart(LANES))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lane " + LANES + " does not exist");
+        assertThatThrownBy(() -> relay.skip(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lane -1 does not exist");
+        assertThat(monitor.restarted()).isEmpty();
+    }
+
+    @Test
+    void operatorCallsOnARelayThatNeverStartedClaimNoLanes() {
+        long a1 = append(KEY_A);
+        broker.script(a1, fatal("poison"));
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        Relay worker = build(relay());
+        worker.drainNow();
+        worker.close();
+        assertThat(store.owner(laneA)).isEmpty();
+
+        // A command-line tool builds a relay only to restart a lane; it must not hold lanes the workers need.
+        Relay operator = build(relay().id("operator"));
+        operator.restart(laneA);
+
+        assertThat(store.stoppedLanes()).isEmpty();
+        assertThat(IntStream.range(0, LANES).mapToObj(store::owner)).allMatch(java.util.Optional::isEmpty);
+    }
+
+    @Test
+    void aFailingMonitorDoesNotStopTheRelay() {
+        long a1 = append(KEY_A);
+        long b1 = append(KEY_B);
+        broker.script(a1, fatal("poison"));
+        PartitionMonitor throwing = new PartitionMonitor() {
+            @Override
+            public void laneStopped(StoppedLane stopped) {
+                throw new IllegalStateException("pager down");
+            }
+        };
+        Relay relay = build(relay().monitor(throwing));
+
+        DrainResult result = relay.drainNow();
+
+        assertThat(result.stopped()).hasSize(1);
+        assertThat(broker.acknowledged()).containsExactly(b1);
+    }
+
+    @Test
+    void aFailingListenerDoesNotCostAnAcknowledgement() {
+        long a1 = append(KEY_A);
+        RelayListener throwing = new RelayListener() {
+            @Override
+            public void published(OutgoingMessage message, Duration sinceCreated) {
+                throw new IllegalStateException("metrics registry closed");
+            }
+        };
+        Relay relay = build(relay().listener(throwing));
+
+        DrainResult result = relay.drainNow();
+
+        assertThat(result.published()).isEqualTo(1);
+        assertThat(store.waitingIds()).isEmpty();
+        assertThat(broker.publishedIds()).containsExactly(a1);
+    }
+
+    @Test
+    void aRowNoEnvelopeCanCarryStopsOnlyItsOwnLane() {
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        long poison = store.insertRaw(laneA, TOPIC, " ", "text/plain", new byte[0]);
+        long a2 = append(KEY_A);
+        long b1 = append(KEY_B);
+        Relay relay = build(relay());
+
+        DrainResult result = relay.drainNow();
+
+        assertThat(result.published()).isEqualTo(1);
+        assertThat(result.stopped()).singleElement().satisfies(s -> {
+            assertThat(s.lane()).isEqualTo(laneA);
+            assertThat(s.messageId().value()).isEqualTo(poison);
+            assertThat(s.reason()).contains("type must not be blank");
+        });
+        assertThat(broker.publishedIds()).containsExactly(b1);
+        assertThat(store.waitingIds()).containsExactly(poison, a2);
+        assertThat(monitor.stopped()).hasSize(1);
+    }
+
+    @Test
+    void tellsTheMonitorAboutALaneThatFallsBehind() {
+        long a1 = append(KEY_A);
+        broker.always(a1, retriable("slow"));
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        Relay relay = build(relay().backoff(Backoff.fixed(ofHours(1)))
+                .maxAttempts(100)
+                .lagThreshold(ofMillis(1))
+                .maintenanceInterval(ofMillis(20)));
+        relay.start();
+
+        await().atMost(ofSeconds(10)).until(() -> monitor.behind().contains(laneA));
+        assertThat(monitor.behind()).containsOnly(laneA);
+    }
+
+    // --- fencing and lanes -----------------------------------------------------------------------------------
+
+    @Test
+    void anAcknowledgementRefusedByFencingIsNotCountedAsPublished() {
+        long a1 = append(KEY_A);
+        long b1 = append(KEY_B);
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        AtomicBoolean seized = new AtomicBoolean();
+        broker.beforeReturn(batch -> {
+            // Another relay takes lane A while the batch is in flight, as after a long pause of this one.
+            if (seized.compareAndSet(false, true)) {
+                store.seize(laneA, "relay-2");
+            }
+        });
+        Relay relay = build(relay());
+
+        DrainResult result = relay.drainNow();
+
+        assertThat(result.published()).isEqualTo(1);
+        assertThat(store.waitingIds()).containsExactly(a1);
+        assertThat(store.refusedAcknowledgements()).isEqualTo(1);
+        assertThat(relay.ownedLanes()).doesNotContain(laneA);
+        assertThat(listener.rounds().get(0).published()).isEqualTo(1);
+        assertThat(broker.acknowledged()).containsExactly(a1, b1);
+    }
+
+    @Test
+    void aRunningRelayLetsGoOfALaneAtOnceWhenItsAcknowledgementIsRefused() {
+        long a1 = append(KEY_A);
+        long b1 = append(KEY_B);
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        AtomicBoolean seized = new AtomicBoolean();
+        broker.beforeReturn(batch -> {
+            if (seized.compareAndSet(false, true)) {
+                store.seize(laneA, "relay-2");
+            }
+        });
+        // Heartbeats far apart: without an early heartbeat the relay would publish lane A again every round.
+        Relay relay = build(relay().heartbeat(ofSeconds(5)).lease(ofSeconds(30)));
+        relay.start();
+
+        await().atMost(ofSeconds(10)).until(() -> !store.waitingIds().contains(b1));
+        long b2 = append(KEY_B);
+        await().atMost(ofSeconds(10)).until(() -> !store.waitingIds().contains(b2));
+
+        assertThat(broker.publishedIds().stream().filter(id -> id == a1)).hasSize(1);
+        assertThat(relay.ownedLanes()).doesNotContain(laneA);
+        assertThat(store.waitingIds()).containsExactly(a1);
+    }
+
+    @Test
+    void releasesSurplusLanesWhenTheFairShareDrops() {
+        Relay relay = build(relay());
+        relay.drainNow();
+        assertThat(relay.ownedLanes()).hasSize(LANES);
+
+        store.heartbeat("relay-2", ofSeconds(30));
+        relay.drainNow();
+
+        assertThat(relay.ownedLanes()).containsExactly(0, 1, 2, 3);
+        assertThat(store.releases()).containsExactly(List.of(7, 6, 5, 4));
+        assertThat(store.heartbeat("relay-2", ofSeconds(30)).claims())
+                .extracting(c -> c.lane())
+                .containsExactly(4, 5, 6, 7);
+        assertThat(listener.lanesOwned()).containsSubsequence(LANES, 4);
+    }
+
+    @Test
+    void aRunningRelayReleasesSurplusLanesAndTakesOverADeadRelaysLanes() {
+        Relay relay = build(relay());
+        relay.start();
+        assertThat(relay.ownedLanes()).hasSize(LANES);
+
+        store.heartbeat("relay-2", ofSeconds(30));
+        await().atMost(ofSeconds(10)).until(() -> relay.ownedLanes().size() == LANES / 2);
+        assertThat(store.heartbeat("relay-2", ofSeconds(30)).claims()).hasSize(LANES / 2);
+
+        store.expire("relay-2");
+        await().atMost(ofSeconds(10)).until(() -> relay.ownedLanes().size() == LANES);
+    }
+
+    @Test
+    void aStoreFailureInARoundIsRetried() {
+        long a1 = append(KEY_A);
+        store.failNext(FakeMessageStore.Op.FETCH, new StoreException("connection reset", null));
+        Relay relay = build(relay());
+        relay.start();
+
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+        assertThat(broker.publishedIds()).containsExactly(a1);
+    }
+
+    @Test
+    void wakesUpOnAppendRatherThanWaitingForItsPoll() {
+        Relay relay = build(relay().frequency(ofHours(1)));
+        relay.start();
+        long a1 = append(KEY_A);
+
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+        assertThat(broker.publishedIds()).containsExactly(a1);
+    }
+
+    // --- lifecycle -------------------------------------------------------------------------------------------
+
+    @Test
+    void drainNowWorksOnAStartedRelay() {
+        Relay relay = build(relay().frequency(ofHours(1)));
+        relay.start();
+        List<Long> ids = List.of(append(KEY_A), append(KEY_B), append(KEY_A));
+
+        relay.drainNow();
+
+        assertThat(store.waitingIds()).isEmpty();
+        assertThat(broker.acknowledged()).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
+    void closeIsIdempotentStopsItsThreadsAndLeaves() {
+        Relay relay = build(relay());
+        relay.start();
+        assertThat(relayThreads()).isNotEmpty();
+        assertThat(store.appendListeners()).isEqualTo(1);
+
+        relay.close();
+        relay.close();
+
+        assertThat(relayThreads()).isEmpty();
+        assertThat(store.leaves()).containsExactly("relay-1");
+        assertThat(store.appendListeners()).isZero();
+        assertThat(relay.ownedLanes()).isEmpty();
+        assertThat(IntStream.range(0, LANES).mapToObj(store::owner)).allMatch(java.util.Optional::isEmpty);
+        assertThat(broker.closeCalls()).as("the broker belongs to the caller").isZero();
+    }
+
+    @Test
+    void closeDoesNotWaitForAcknowledgementsThatNeverCome() {
+        long a1 = append(KEY_A);
+        broker.always(a1, never());
+        Relay relay = build(relay().publishTimeout(ofSeconds(60)));
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.publishedIds().contains(a1));
+
+        assertTimeoutPreemptively(ofSeconds(5), relay::close);
+
+        assertThat(relayThreads()).isEmpty();
+        assertThat(store.waitingIds()).containsExactly(a1);
+        assertThat(store.leaves()).containsExactly("relay-1");
+    }
+
+    @Test
+    void closeOfARelayThatNeverStartedLeaves() {
+        Relay relay = build(relay());
+        relay.drainNow();
+
+        relay.close();
+
+        assertThat(store.leaves()).containsExactly("relay-1");
+        assertThat(relay.ownedLanes()).isEmpty();
+    }
+
+    @Test
+    void startsOnlyOnce() {
+        Relay relay = build(relay());
+        relay.start();
+
+        assertThatThrownBy(relay::start)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already started");
+    }
+
+    @Test
+    void aClosedRelayCannotStartOrDrain() {
+        Relay relay = build(relay());
+        relay.close();
+
+        assertThatThrownBy(relay::start)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(relay::drainNow)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThat(relayThreads()).isEmpty();
+    }
+
+    @Test
+    void startFailsWhenTheFirstHeartbeatFailsAndStartsNothing() {
+        store.failNext(FakeMessageStore.Op.HEARTBEAT, new StoreException("relation outbox_lane does not exist", null));
+        Relay relay = build(relay());
+
+        assertThatThrownBy(relay::start).isInstanceOf(StoreException.class).hasMessageContaining("outbox_lane");
+        assertThat(relayThreads()).isEmpty();
+
+        relay.start();
+        assertThat(relay.ownedLanes()).hasSize(LANES);
+    }
+
+    @Test
+    void identifiesItself() {
+        assertThat(build(relay().id("warehouse-7")).id()).isEqualTo("warehouse-7");
+        assertThat(build(relay().id(null)).id()).matches("orders-[0-9a-f]{8}");
+        assertThat(build(relay().id(null)).id())
+                .isNotEqualTo(build(relay().id(null)).id());
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------------
+
+    private Relay.Builder relay() {
+        return Relay.builder()
+                .store(store)
+                .broker(broker)
+                .source("orders")
+                .id("relay-1")
+                .monitor(monitor)
+                .listener(listener)
+                .frequency(ofMillis(10))
+                .backoff(Backoff.fixed(ofMillis(20)))
+                .publishTimeout(ofSeconds(5))
+                .heartbeat(ofMillis(50))
+                .lease(ofSeconds(2));
+    }
+
+    private Relay build(Relay.Builder builder) {
+        Relay relay = builder.build();
+        relays.add(relay);
+        return relay;
+    }
+
+    private long append(String key) {
+        return outbox.in(tx)
+                .append(Message.builder(TOPIC)
+                        .key(key)
+                        .type("OrderPlaced")
+                        .payload("order of " + key, "text/plain")
+                        .build())
+                .value();
+    }
+
+    private static Map<Integer, List<Long>> byLane(List<OutgoingMessage> published) {
+        Map<Integer, List<Long>> lanes = new HashMap<>();
+        for (OutgoingMessage m : published) {
+            lanes.computeIfAbsent(m.lane(), k -> new ArrayList<>())
+                    .add(m.envelope().messageId().value());
+        }
+        return lanes;
+    }
+
+    private static String keyInLane(int lane) {
+        for (int i = 0; ; i++) {
+            String key = "order-" + i;
+            if (Lanes.laneOf(TOPIC, key, LANES) == lane) {
+                return key;
+            }
+        }
+    }
+
+    private static Set<String> relayThreads() {
+        Set<String> names = new java.util.TreeSet<>();
+        Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(n -> n.startsWith("outbox-relay-"))
+                .forEach(names::add);
+        return names;
+    }
+}

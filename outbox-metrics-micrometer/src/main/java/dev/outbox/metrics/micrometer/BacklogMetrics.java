@@ -1,0 +1,295 @@
+package dev.outbox.metrics.micrometer;
+
+import dev.outbox.InvalidConfigurationException;
+import dev.outbox.LaneStatus;
+import dev.outbox.spi.MessageStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gauges of what waits in the store: the backlog and the age of its oldest message, overall and per lane, and the
+ * stopped lanes. A poller thread ({@code outbox-metrics-backlog}) reads {@link MessageStore#status()} every {@link
+ * Builder#interval interval}; the gauges show the last reading, so scraping them never touches the database.
+ *
+ * <table>
+ *   <caption>Backlog meters</caption>
+ *   <tr><th>name</th><th>type</th><th>tags</th><th>what</th></tr>
+ *   <tr><td>{@code outbox.backlog}</td><td>gauge</td><td></td><td>messages waiting in the store</td></tr>
+ *   <tr><td>{@code outbox.backlog.oldest.age}</td><td>time gauge</td><td></td>
+ *       <td>age of the oldest waiting message, 0 when none waits</td></tr>
+ *   <tr><td>{@code outbox.store.lanes.stopped}</td><td>gauge</td><td></td>
+ *       <td>lanes stopped in the store, by whichever relay: alert on this</td></tr>
+ *   <tr><td>{@code outbox.lane.backlog}</td><td>gauge</td><td>{@code lane}</td><td>messages waiting in one lane</td></tr>
+ *   <tr><td>{@code outbox.lane.oldest.age}</td><td>time gauge</td><td>{@code lane}</td>
+ *       <td>age of one lane's oldest waiting message</td></tr>
+ *   <tr><td>{@code outbox.lane.stopped}</td><td>gauge</td><td>{@code lane}</td><td>1 if the lane is stopped, else 0</td></tr>
+ *   <tr><td>{@code outbox.backlog.poll.failures}</td><td>counter</td><td></td>
+ *       <td>readings that failed (the gauges keep the last good reading)</td></tr>
+ * </table>
+ *
+ * <p><b>Cardinality.</b> The per-lane gauges exist only when the store has at most {@link Builder#maxLaneTags
+ * maxLaneTags} lanes (default {@value #DEFAULT_MAX_LANE_TAGS}, the store's default lane count); with more lanes only
+ * the overall gauges are registered. Before the first reading every gauge shows NaN (no data), not a misleading 0.
+ *
+ * <p>Nothing runs until {@link #start()}; {@link #close()} stops the poller and removes the meters. {@link #refresh()}
+ * reads the store at once on the caller's thread. Thread-safe.
+ */
+public final class BacklogMetrics implements AutoCloseable {
+    /** Default time between two readings of the store: 10 seconds. */
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+
+    /** Default most lanes with gauges of their own: 64. */
+    public static final int DEFAULT_MAX_LANE_TAGS = 64;
+
+    private static final Logger log = LoggerFactory.getLogger(BacklogMetrics.class);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
+    /** One reading of the store; ages in seconds. */
+    private record Reading(
+            double backlog,
+            double oldestSeconds,
+            double stopped,
+            long[] laneBacklog,
+            double[] laneAge,
+            boolean[] laneStopped) {
+        static Reading none(int lanes) {
+            double[] nan = new double[lanes];
+            Arrays.fill(nan, Double.NaN);
+            return new Reading(Double.NaN, Double.NaN, Double.NaN, null, nan, null);
+        }
+    }
+
+    private final MessageStore store;
+    private final MeterRegistry registry;
+    private final Duration interval;
+    private final boolean perLane;
+    private final List<Meter> meters = new ArrayList<>();
+    private final Counter failures;
+    private final Object lifecycle = new Object();
+    private volatile Reading reading;
+    private ScheduledExecutorService poller; // guarded by lifecycle
+    private boolean closed; // guarded by lifecycle
+
+    private BacklogMetrics(MessageStore store, MeterRegistry registry, Tags tags, Duration interval, int maxLaneTags) {
+        this.store = store;
+        this.registry = registry;
+        this.interval = interval;
+        int lanes = store.lanes();
+        this.perLane = lanes <= maxLaneTags;
+        this.reading = Reading.none(perLane ? lanes : 0);
+        meters.add(gauge("outbox.backlog", "Messages waiting in the outbox store", tags, Reading::backlog));
+        meters.add(TimeGauge.builder("outbox.backlog.oldest.age", this, TimeUnit.SECONDS, b -> b.reading.oldestSeconds)
+                .description("Age of the oldest message waiting in the outbox store")
+                .tags(tags)
+                .register(registry));
+        meters.add(gauge("outbox.store.lanes.stopped", "Lanes stopped in the outbox store", tags, Reading::stopped));
+        if (perLane) {
+            for (int lane = 0; lane < lanes; lane++) {
+                int l = lane;
+                Tags laneTags = tags.and("lane", Integer.toString(lane));
+                meters.add(gauge(
+                        "outbox.lane.backlog",
+                        "Messages waiting in one lane",
+                        laneTags,
+                        r -> r.laneBacklog == null ? Double.NaN : r.laneBacklog[l]));
+                meters.add(
+                        TimeGauge.builder("outbox.lane.oldest.age", this, TimeUnit.SECONDS, b -> b.reading.laneAge[l])
+                                .description("Age of the oldest message waiting in one lane")
+                                .tags(laneTags)
+                                .register(registry));
+                meters.add(gauge(
+                        "outbox.lane.stopped",
+                        "1 if the lane is stopped, else 0",
+                        laneTags,
+                        r -> r.laneStopped == null ? Double.NaN : (r.laneStopped[l] ? 1 : 0)));
+            }
+        }
+        failures = Counter.builder("outbox.backlog.poll.failures")
+                .description("Readings of the outbox store's status that failed")
+                .tags(tags)
+                .register(registry);
+        meters.add(failures);
+    }
+
+    private Gauge gauge(String name, String description, Tags tags, ToDoubleFunction<Reading> value) {
+        return Gauge.builder(name, this, b -> value.applyAsDouble(b.reading))
+                .description(description)
+                .tags(tags)
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** A builder for backlog metrics of {@code store} in {@code registry}. */
+    public static Builder builder(MessageStore store, MeterRegistry registry) {
+        return new Builder(store, registry);
+    }
+
+    /**
+     * Starts the poller thread; its first reading is taken at once.
+     *
+     * @throws IllegalStateException if started or closed before
+     */
+    public void start() {
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("backlog metrics are closed; build new ones");
+            }
+            if (poller != null) {
+                throw new IllegalStateException("backlog metrics are already started");
+            }
+            poller = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "outbox-metrics-backlog");
+                t.setDaemon(true);
+                return t;
+            });
+            poller.scheduleWithFixedDelay(this::safeRefresh, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Reads the store now, on the caller's thread, and updates the gauges.
+     *
+     * @throws dev.outbox.StoreException if the store cannot be read (the gauges keep their last reading, and the
+     *     failure is counted)
+     */
+    public void refresh() {
+        List<LaneStatus> status;
+        try {
+            status = store.status();
+        } catch (RuntimeException e) {
+            failures.increment();
+            throw e;
+        }
+        int lanes = perLane ? store.lanes() : 0;
+        long[] laneBacklog = new long[lanes];
+        double[] laneAge = new double[lanes];
+        boolean[] laneStopped = new boolean[lanes];
+        long backlog = 0;
+        double oldest = 0;
+        int stopped = 0;
+        for (LaneStatus s : status) {
+            double age = s.oldestAge().map(BacklogMetrics::seconds).orElse(0.0);
+            backlog += s.backlog();
+            oldest = Math.max(oldest, age);
+            if (s.stopped().isPresent()) {
+                stopped++;
+            }
+            if (s.lane() >= 0 && s.lane() < lanes) {
+                laneBacklog[s.lane()] = s.backlog();
+                laneAge[s.lane()] = age;
+                laneStopped[s.lane()] = s.stopped().isPresent();
+            }
+        }
+        reading = new Reading(backlog, oldest, stopped, laneBacklog, laneAge, laneStopped);
+    }
+
+    private void safeRefresh() {
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            log.warn("could not read the outbox store's status for the backlog metrics; next try in {}", interval, e);
+        }
+    }
+
+    private static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+
+    /** Stops the poller (waiting up to 10 s for a reading under way) and removes the meters. Idempotent. */
+    @Override
+    public void close() {
+        ScheduledExecutorService p;
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            p = poller;
+        }
+        if (p != null) {
+            p.shutdownNow();
+            try {
+                if (!p.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.warn("the backlog metrics poller did not stop within {}", CLOSE_WAIT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        meters.forEach(registry::remove);
+    }
+
+    /** Builds {@link BacklogMetrics}; registers the meters in {@link #build()}, starts nothing. Not thread-safe. */
+    public static final class Builder {
+        private final MessageStore store;
+        private final MeterRegistry registry;
+        private Duration interval = DEFAULT_INTERVAL;
+        private int maxLaneTags = DEFAULT_MAX_LANE_TAGS;
+        private Tags tags = Tags.empty();
+
+        private Builder(MessageStore store, MeterRegistry registry) {
+            this.store = store;
+            this.registry = registry;
+        }
+
+        /** Time between two readings of the store. Default {@link #DEFAULT_INTERVAL} (10 s). */
+        public Builder interval(Duration interval) {
+            this.interval = interval;
+            return this;
+        }
+
+        /**
+         * Per-lane gauges are registered only if the store has at most this many lanes; 0 turns them off. Default
+         * {@value #DEFAULT_MAX_LANE_TAGS}.
+         */
+        public Builder maxLaneTags(int maxLaneTags) {
+            this.maxLaneTags = maxLaneTags;
+            return this;
+        }
+
+        /** Tags added to every meter. Default none. */
+        public Builder tags(Iterable<Tag> tags) {
+            if (tags == null) {
+                throw new InvalidConfigurationException("tags must not be null");
+            }
+            this.tags = Tags.of(tags);
+            return this;
+        }
+
+        /**
+         * Registers the meters (showing NaN until the first reading).
+         *
+         * @throws InvalidConfigurationException naming the bad setting
+         */
+        public BacklogMetrics build() {
+            if (store == null) {
+                throw new InvalidConfigurationException("store must not be null");
+            }
+            if (registry == null) {
+                throw new InvalidConfigurationException("registry must not be null");
+            }
+            if (interval == null || interval.isNegative() || interval.isZero()) {
+                throw new InvalidConfigurationException("interval must be a positive duration, was " + interval);
+            }
+            if (maxLaneTags < 0) {
+                throw new InvalidConfigurationException("maxLaneTags must be zero or positive, was " + maxLaneTags);
+            }
+            return new BacklogMetrics(store, registry, tags, interval, maxLaneTags);
+        }
+    }
+}

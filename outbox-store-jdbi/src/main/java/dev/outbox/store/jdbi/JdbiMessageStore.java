@@ -1,0 +1,638 @@
+package dev.outbox.store.jdbi;
+
+import dev.outbox.InvalidConfigurationException;
+import dev.outbox.LaneStatus;
+import dev.outbox.MessageId;
+import dev.outbox.ParkedMessage;
+import dev.outbox.StoppedLane;
+import dev.outbox.StoreException;
+import dev.outbox.TransactionRequiredException;
+import dev.outbox.spi.LaneAssignment;
+import dev.outbox.spi.LaneClaim;
+import dev.outbox.spi.MessageStore;
+import dev.outbox.spi.NewMessage;
+import dev.outbox.spi.StoredMessage;
+import dev.outbox.store.jdbi.internal.AppendListener;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+
+/**
+ * The PostgreSQL {@link MessageStore}, on JDBI 3.
+ *
+ * <p>Appends go through the caller's JDBC connection (its transaction); everything else uses connections from the
+ * given {@link Jdbi}, so give it a pooled data source. Create the tables with {@link #migrate()} or paste {@link
+ * #migrationScript()} into your migration tool.
+ *
+ * <p>Lane ownership: each relay heartbeats a row of its own, renews a lease on its lanes and claims free or expired
+ * lanes up to {@code ceil(lanes / live relays)}. Claiming a lane raises its epoch, and every write of a relay for a
+ * lane names the epoch it holds, so a relay that lost a lane (paused past its lease) can no longer delete or mark its
+ * rows.
+ *
+ * <p>Thread-safe.
+ */
+public final class JdbiMessageStore implements MessageStore {
+    private final Jdbi jdbi;
+    private final JdbiStoreConfig config;
+    private final Migrations migrations;
+    private final String message;
+    private final String lane;
+    private final String relay;
+    private final String stopped;
+    private final String parked;
+    private final String insertSql;
+    private final String insertNotifySql;
+    private volatile boolean lanesChecked;
+
+    private JdbiMessageStore(Jdbi jdbi, JdbiStoreConfig config) {
+        this.jdbi = jdbi;
+        this.config = config;
+        this.migrations = new Migrations(config);
+        this.message = config.table("message");
+        this.lane = config.table("lane");
+        this.relay = config.table("relay");
+        this.stopped = config.table("stopped_lane");
+        this.parked = config.table("parked_message");
+        String insert = "insert into " + message
+                + " (lane, topic, partition_key, type, content_type, header_names, header_values, payload)"
+                + " values (?, ?, ?, ?, ?, ?, ?, ?) returning id";
+        this.insertSql = insert;
+        // One round trip for the common single-message append: the notification rides on the insert.
+        this.insertNotifySql = "with ins as (" + insert + ") select ins.id from ins, pg_notify(?, '') n";
+    }
+
+    /**
+     * A store with the given settings.
+     *
+     * @param jdbi connections for the relay's and operators' statements; pooled in production
+     */
+    public static JdbiMessageStore create(Jdbi jdbi, JdbiStoreConfig config) {
+        if (jdbi == null) {
+            throw new InvalidConfigurationException("jdbi must not be null");
+        }
+        if (config == null) {
+            throw new InvalidConfigurationException("config must not be null");
+        }
+        return new JdbiMessageStore(jdbi, config);
+    }
+
+    /** A store with {@link JdbiStoreConfig#defaults()}. */
+    public static JdbiMessageStore create(Jdbi jdbi) {
+        return create(jdbi, JdbiStoreConfig.defaults());
+    }
+
+    /** The settings. */
+    public JdbiStoreConfig config() {
+        return config;
+    }
+
+    /**
+     * Creates or upgrades the store's tables to the version this library ships; safe to call from several processes at
+     * once (an advisory lock serialises them) and when nothing is left to do.
+     *
+     * @throws InvalidConfigurationException if the tables exist with a different lane count
+     * @throws StoreException if the database refuses
+     */
+    public void migrate() {
+        sql(
+                "migrate",
+                () -> jdbi.inTransaction(h -> {
+                    migrations.apply(h);
+                    return null;
+                }));
+        checkLanes();
+    }
+
+    /** The SQL {@link #migrate()} runs, as one script, for Flyway, Liquibase or a DBA. */
+    public String migrationScript() {
+        return migrations.script();
+    }
+
+    @Override
+    public int lanes() {
+        return config.lanes();
+    }
+
+    // --- append -----------------------------------------------------------------------------------------------
+
+    @Override
+    public List<MessageId> append(Connection transaction, List<NewMessage> messages) {
+        try {
+            if (transaction.isClosed()) {
+                throw new TransactionRequiredException("the connection is closed: append inside an open transaction");
+            }
+            if (transaction.getAutoCommit()) {
+                throw new TransactionRequiredException("the connection is in auto-commit mode: append inside the"
+                        + " transaction of your business writes, so the message is stored only if they commit");
+            }
+        } catch (SQLException e) {
+            throw new StoreException("could not inspect the connection's transaction state", e);
+        }
+        if (!lanesChecked) {
+            checkLanes();
+        }
+        for (NewMessage m : messages) {
+            if (m.lane() >= config.lanes()) {
+                throw new IllegalArgumentException("lane " + m.lane() + " is out of range 0.." + (config.lanes() - 1));
+            }
+        }
+        try {
+            if (messages.size() == 1) {
+                return List.of(appendOne(transaction, messages.get(0)));
+            }
+            return appendMany(transaction, messages);
+        } catch (SQLException e) {
+            throw new StoreException(
+                    "could not append " + messages.size() + " message(s) to " + message + "; roll the transaction back",
+                    e);
+        }
+    }
+
+    private MessageId appendOne(Connection c, NewMessage m) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(config.notifyOnAppend() ? insertNotifySql : insertSql)) {
+            bindInsert(c, ps, m);
+            if (config.notifyOnAppend()) {
+                ps.setString(9, config.channel());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new MessageId(rs.getLong(1));
+            }
+        }
+    }
+
+    private List<MessageId> appendMany(Connection c, List<NewMessage> messages) throws SQLException {
+        List<MessageId> ids = new ArrayList<>(messages.size());
+        try (PreparedStatement ps = c.prepareStatement(insertSql.replace(" returning id", ""), new String[] {"id"})) {
+            for (NewMessage m : messages) {
+                bindInsert(c, ps, m);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            try (ResultSet rs = ps.getGeneratedKeys()) {
+                while (rs.next()) {
+                    ids.add(new MessageId(rs.getLong(1)));
+                }
+            }
+        }
+        if (config.notifyOnAppend()) {
+            try (PreparedStatement ps = c.prepareStatement("select pg_notify(?, '')")) {
+                ps.setString(1, config.channel());
+                ps.execute();
+            }
+        }
+        return ids;
+    }
+
+    private static void bindInsert(Connection c, PreparedStatement ps, NewMessage nm) throws SQLException {
+        var m = nm.message();
+        ps.setInt(1, nm.lane());
+        ps.setString(2, m.topic());
+        ps.setString(3, m.key());
+        ps.setString(4, m.type());
+        ps.setString(5, m.contentType());
+        String[] names = m.headers().keySet().toArray(String[]::new);
+        String[] values = new String[names.length];
+        for (int i = 0; i < names.length; i++) {
+            values[i] = m.headers().get(names[i]);
+        }
+        ps.setArray(6, c.createArrayOf("text", names));
+        ps.setArray(7, c.createArrayOf("text", values));
+        ps.setBytes(8, m.payload());
+    }
+
+    @Override
+    public List<StoredMessage> peek(Connection transaction, int limit) {
+        String sql = "select " + COLUMNS + " from " + message + " where sent_at is null order by id limit ?";
+        try (PreparedStatement ps = transaction.prepareStatement(sql)) {
+            ps.setInt(1, limit);
+            List<StoredMessage> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(stored(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("could not read " + message, e);
+        }
+    }
+
+    // --- relay ------------------------------------------------------------------------------------------------
+
+    @Override
+    public LaneAssignment heartbeat(String relayId, Duration lease) {
+        if (!lanesChecked) {
+            checkLanes();
+        }
+        double leaseSeconds = lease.toMillis() / 1000.0;
+        return sql(
+                "heartbeat",
+                () -> jdbi.inTransaction(h -> {
+                    h.createUpdate("insert into " + relay + " (id, heartbeat_at, lease_until)"
+                                    + " values (:id, now(), now() + make_interval(secs => :lease))"
+                                    + " on conflict (id) do update set heartbeat_at = excluded.heartbeat_at,"
+                                    + " lease_until = excluded.lease_until")
+                            .bind("id", relayId)
+                            .bind("lease", leaseSeconds)
+                            .execute();
+                    h.createUpdate("update " + lane + " set lease_until = now() + make_interval(secs => :lease)"
+                                    + " where owner = :id")
+                            .bind("lease", leaseSeconds)
+                            .bind("id", relayId)
+                            .execute();
+                    // A relay whose lease ran out is gone: forget it, so the others' fair share grows back.
+                    h.createUpdate("delete from " + relay + " where lease_until < now()")
+                            .execute();
+                    int live = h.createQuery("select count(*) from " + relay)
+                            .mapTo(Integer.class)
+                            .one();
+                    live = Math.max(1, live);
+                    int fair = (config.lanes() + live - 1) / live;
+                    int mine = h.createQuery("select count(*) from " + lane + " where owner = :id")
+                            .bind("id", relayId)
+                            .mapTo(Integer.class)
+                            .one();
+                    if (mine < fair) {
+                        h.createUpdate("update " + lane + " set owner = :id, epoch = epoch + 1,"
+                                        + " lease_until = now() + make_interval(secs => :lease)"
+                                        + " where lane in (select lane from " + lane
+                                        + " where owner is null or lease_until is null or lease_until < now()"
+                                        + " order by lane limit :n for update skip locked)")
+                                .bind("id", relayId)
+                                .bind("lease", leaseSeconds)
+                                .bind("n", fair - mine)
+                                .execute();
+                    }
+                    List<LaneClaim> claims = h.createQuery("select l.lane, l.epoch, s.lane is not null as stopped from "
+                                    + lane + " l left join " + stopped + " s on s.lane = l.lane where l.owner = :id"
+                                    + " order by l.lane")
+                            .bind("id", relayId)
+                            .map((rs, ctx) -> new LaneClaim(rs.getInt(1), rs.getLong(2), rs.getBoolean(3)))
+                            .list();
+                    return new LaneAssignment(claims, fair, live);
+                }));
+    }
+
+    @Override
+    public void release(String relayId, Collection<Integer> lanes) {
+        if (lanes.isEmpty()) {
+            return;
+        }
+        sql(
+                "release lanes",
+                () -> jdbi.withHandle(h -> h.createUpdate("update " + lane
+                                + " set owner = null, lease_until = null where owner = :id and lane = any(:lanes)")
+                        .bind("id", relayId)
+                        .bindArray("lanes", Integer.class, lanes)
+                        .execute()));
+    }
+
+    @Override
+    public void leave(String relayId) {
+        sql(
+                "leave",
+                () -> jdbi.inTransaction(h -> {
+                    h.createUpdate("update " + lane + " set owner = null, lease_until = null where owner = :id")
+                            .bind("id", relayId)
+                            .execute();
+                    return h.createUpdate("delete from " + relay + " where id = :id")
+                            .bind("id", relayId)
+                            .execute();
+                }));
+    }
+
+    @Override
+    public List<StoredMessage> fetch(Collection<LaneClaim> lanes, int limit) {
+        if (lanes.isEmpty()) {
+            return List.of();
+        }
+        List<Integer> numbers = lanes.stream().map(LaneClaim::lane).toList();
+        return sql(
+                "fetch",
+                () -> jdbi.withHandle(h -> h.createQuery("select " + COLUMNS + " from " + message
+                                + " where lane = any(:lanes) and sent_at is null order by id limit :limit")
+                        .bindArray("lanes", Integer.class, numbers)
+                        .bind("limit", limit)
+                        .map((rs, ctx) -> stored(rs))
+                        .list()));
+    }
+
+    @Override
+    public int acknowledge(String relayId, Collection<LaneClaim> claims, Collection<MessageId> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        String fenced = " from " + lane + " l, unnest(:claimLanes, :claimEpochs) as c(lane, epoch)"
+                + " where m.id = any(:ids) and l.lane = m.lane and c.lane = l.lane and l.epoch = c.epoch"
+                + " and l.owner = :relay";
+        String sql = config.retention().isPresent()
+                ? "update " + message + " m set sent_at = now()" + fenced + " and m.sent_at is null"
+                : "delete from " + message + " m using" + fenced.substring(" from".length());
+        return sql(
+                "acknowledge",
+                () -> jdbi.withHandle(h -> fence(h.createUpdate(sql), relayId, claims)
+                        .bindArray(
+                                "ids",
+                                Long.class,
+                                ids.stream().map(MessageId::value).toList())
+                        .execute()));
+    }
+
+    private static org.jdbi.v3.core.statement.Update fence(
+            org.jdbi.v3.core.statement.Update update, String relayId, Collection<LaneClaim> claims) {
+        return update.bind("relay", relayId)
+                .bindArray(
+                        "claimLanes",
+                        Integer.class,
+                        claims.stream().map(LaneClaim::lane).toList())
+                .bindArray(
+                        "claimEpochs",
+                        Long.class,
+                        claims.stream().map(LaneClaim::epoch).toList());
+    }
+
+    @Override
+    public void recordFailure(String relayId, LaneClaim claim, MessageId id, String error) {
+        sql("record a failure", () -> jdbi.withHandle(h -> recordFailure(h, relayId, claim, id, error)));
+    }
+
+    private int recordFailure(Handle h, String relayId, LaneClaim claim, MessageId id, String error) {
+        return h.createUpdate("update " + message + " m set attempts = m.attempts + 1, last_error = :error from "
+                        + lane + " l where m.id = :id and l.lane = m.lane and l.lane = :lane and l.epoch = :epoch"
+                        + " and l.owner = :relay")
+                .bind("error", error)
+                .bind("id", id.value())
+                .bind("lane", claim.lane())
+                .bind("epoch", claim.epoch())
+                .bind("relay", relayId)
+                .execute();
+    }
+
+    @Override
+    public Optional<StoppedLane> stop(String relayId, LaneClaim claim, StoredMessage head, String reason) {
+        return sql(
+                "stop lane " + claim.lane(),
+                () -> jdbi.inTransaction(h -> {
+                    if (recordFailure(h, relayId, claim, head.id(), reason) == 0) {
+                        return Optional.<StoppedLane>empty();
+                    }
+                    return h.createQuery("insert into " + stopped
+                                    + " (lane, message_id, topic, reason, attempts) values (:lane, :id, :topic, :reason,"
+                                    + " :attempts) on conflict (lane) do nothing"
+                                    + " returning lane, message_id, topic, reason, attempts, stopped_at")
+                            .bind("lane", claim.lane())
+                            .bind("id", head.id().value())
+                            .bind("topic", head.topic())
+                            .bind("reason", reason)
+                            .bind("attempts", head.attempts() + 1)
+                            .map((rs, ctx) -> stoppedLane(rs))
+                            .findOne();
+                }));
+    }
+
+    // --- operators --------------------------------------------------------------------------------------------
+
+    @Override
+    public List<StoppedLane> stoppedLanes() {
+        return sql(
+                "list stopped lanes",
+                () -> jdbi.withHandle(
+                        h -> h.createQuery("select lane, message_id, topic, reason, attempts, stopped_at from "
+                                        + stopped + " order by lane")
+                                .map((rs, ctx) -> stoppedLane(rs))
+                                .list()));
+    }
+
+    @Override
+    public Optional<StoppedLane> restart(int laneNumber) {
+        return sql(
+                "restart lane " + laneNumber,
+                () -> jdbi.inTransaction(h -> {
+                    Optional<StoppedLane> removed = removeStop(h, laneNumber);
+                    removed.ifPresent(s -> h.createUpdate("update " + message + " set attempts = 0 where id = :id")
+                            .bind("id", s.messageId().value())
+                            .execute());
+                    return removed;
+                }));
+    }
+
+    @Override
+    public Optional<ParkedMessage> skip(int laneNumber) {
+        return sql(
+                "skip the head of lane " + laneNumber,
+                () -> jdbi.inTransaction(h -> {
+                    Optional<StoppedLane> removed = removeStop(h, laneNumber);
+                    if (removed.isEmpty()) {
+                        return Optional.<ParkedMessage>empty();
+                    }
+                    StoppedLane s = removed.get();
+                    Optional<ParkedMessage> moved = h.createQuery("with moved as (delete from " + message
+                                    + " where id = :id returning *) insert into " + parked
+                                    + " (id, lane, topic, partition_key, type, content_type, header_names, header_values,"
+                                    + " payload, created_at, attempts, last_error, reason)"
+                                    + " select id, lane, topic, partition_key, type, content_type, header_names,"
+                                    + " header_values, payload, created_at, attempts, last_error, :reason from moved"
+                                    + " returning id, lane, topic, type, reason, parked_at")
+                            .bind("id", s.messageId().value())
+                            .bind("reason", s.reason())
+                            .map((rs, ctx) -> parkedMessage(rs))
+                            .findOne();
+                    // The head may have gone meanwhile (replayed elsewhere); the lane is restarted all the same.
+                    return Optional.of(moved.orElse(new ParkedMessage(
+                            s.messageId(), laneNumber, s.topic(), "(gone)", s.reason(), Instant.now())));
+                }));
+    }
+
+    private Optional<StoppedLane> removeStop(Handle h, int laneNumber) {
+        return h.createQuery("delete from " + stopped + " where lane = :lane"
+                        + " returning lane, message_id, topic, reason, attempts, stopped_at")
+                .bind("lane", laneNumber)
+                .map((rs, ctx) -> stoppedLane(rs))
+                .findOne();
+    }
+
+    @Override
+    public List<ParkedMessage> parked() {
+        return sql(
+                "list parked messages",
+                () -> jdbi.withHandle(h -> h.createQuery("select id, lane, topic, type, reason, parked_at from "
+                                + parked + " order by parked_at, id")
+                        .map((rs, ctx) -> parkedMessage(rs))
+                        .list()));
+    }
+
+    @Override
+    public boolean replay(MessageId id) {
+        return sql(
+                "replay message " + id,
+                () -> jdbi.withHandle(h -> h.createUpdate("with moved as (delete from "
+                                        + parked + " where id = :id returning *) insert into " + message
+                                        + " (id, lane, topic, partition_key, type, content_type, header_names,"
+                                        + " header_values, payload, created_at)"
+                                        + " select id, lane, topic, partition_key, type, content_type, header_names,"
+                                        + " header_values, payload, created_at from moved")
+                                .bind("id", id.value())
+                                .execute())
+                        > 0);
+    }
+
+    @Override
+    public List<LaneStatus> status() {
+        return sql(
+                "read lane status",
+                () -> jdbi.withHandle(h -> h.createQuery("select l.lane,"
+                                + " coalesce(b.backlog, 0) as backlog,"
+                                + " (extract(epoch from now() - b.oldest) * 1000)::bigint as oldest_ms,"
+                                + " case when l.lease_until > now() then l.owner end as owner,"
+                                + " s.message_id, s.topic, s.reason, s.attempts, s.stopped_at"
+                                + " from " + lane + " l"
+                                + " left join (select lane, count(*) as backlog, min(created_at) as oldest from "
+                                + message
+                                + " where sent_at is null group by lane) b on b.lane = l.lane"
+                                + " left join " + stopped + " s on s.lane = l.lane order by l.lane")
+                        .map((rs, ctx) -> laneStatus(rs))
+                        .list()));
+    }
+
+    @Override
+    public AutoCloseable onAppend(Runnable listener) {
+        if (!config.notifyOnAppend()) {
+            return () -> {};
+        }
+        return AppendListener.start(jdbi, config.channel(), listener);
+    }
+
+    @Override
+    public int purgeSent(int limit) {
+        if (config.retention().isEmpty()) {
+            return 0;
+        }
+        double seconds = config.retention().get().toMillis() / 1000.0;
+        return sql(
+                "purge sent messages",
+                () -> jdbi.withHandle(h -> h.createUpdate("delete from " + message
+                                + " where id in (select id from " + message + " where sent_at is not null"
+                                + " and sent_at < now() - make_interval(secs => :retention) limit :limit)")
+                        .bind("retention", seconds)
+                        .bind("limit", limit)
+                        .execute()));
+    }
+
+    // --- helpers ----------------------------------------------------------------------------------------------
+
+    private static final String COLUMNS = "id, lane, topic, partition_key, type, content_type, header_names,"
+            + " header_values, payload, created_at, attempts";
+
+    private static StoredMessage stored(ResultSet rs) throws SQLException {
+        String[] names = strings(rs.getArray("header_names"));
+        String[] values = strings(rs.getArray("header_values"));
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 0; i < names.length && i < values.length; i++) {
+            headers.put(names[i], values[i]);
+        }
+        return new StoredMessage(
+                new MessageId(rs.getLong("id")),
+                rs.getInt("lane"),
+                rs.getString("topic"),
+                rs.getString("partition_key"),
+                rs.getString("type"),
+                rs.getString("content_type"),
+                headers,
+                rs.getBytes("payload"),
+                rs.getTimestamp("created_at").toInstant(),
+                rs.getInt("attempts"));
+    }
+
+    private static String[] strings(Array array) throws SQLException {
+        if (array == null) {
+            return new String[0];
+        }
+        try {
+            return (String[]) array.getArray();
+        } finally {
+            array.free();
+        }
+    }
+
+    private static StoppedLane stoppedLane(ResultSet rs) throws SQLException {
+        return new StoppedLane(
+                rs.getInt("lane"),
+                new MessageId(rs.getLong("message_id")),
+                rs.getString("topic"),
+                rs.getString("reason"),
+                rs.getInt("attempts"),
+                rs.getTimestamp("stopped_at").toInstant());
+    }
+
+    private static ParkedMessage parkedMessage(ResultSet rs) throws SQLException {
+        return new ParkedMessage(
+                new MessageId(rs.getLong("id")),
+                rs.getInt("lane"),
+                rs.getString("topic"),
+                rs.getString("type"),
+                rs.getString("reason"),
+                rs.getTimestamp("parked_at").toInstant());
+    }
+
+    private static LaneStatus laneStatus(ResultSet rs) throws SQLException {
+        int laneNumber = rs.getInt("lane");
+        long oldest = rs.getLong("oldest_ms");
+        Optional<Duration> age = rs.wasNull() ? Optional.empty() : Optional.of(Duration.ofMillis(oldest));
+        Timestamp stoppedAt = rs.getTimestamp("stopped_at");
+        Optional<StoppedLane> stop = stoppedAt == null
+                ? Optional.empty()
+                : Optional.of(new StoppedLane(
+                        laneNumber,
+                        new MessageId(rs.getLong("message_id")),
+                        rs.getString("topic"),
+                        rs.getString("reason"),
+                        rs.getInt("attempts"),
+                        stoppedAt.toInstant()));
+        return new LaneStatus(laneNumber, rs.getLong("backlog"), age, Optional.ofNullable(rs.getString("owner")), stop);
+    }
+
+    private void checkLanes() {
+        int count = sql(
+                "count lanes",
+                () -> jdbi.withHandle(h -> h.createQuery("select count(*) from " + lane)
+                        .mapTo(Integer.class)
+                        .one()));
+        if (count != config.lanes()) {
+            throw new InvalidConfigurationException("table " + lane + " has " + count + " lanes but the store is"
+                    + " configured with " + config.lanes() + ": configure the lane count the tables were created"
+                    + " with");
+        }
+        lanesChecked = true;
+    }
+
+    private <T> T sql(String what, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (JdbiException e) {
+            Throwable cause = e.getCause() instanceof SQLException ? e.getCause() : e;
+            if (cause instanceof SQLException s && "42P01".equals(s.getSQLState())) {
+                throw new StoreException(
+                        "could not " + what + ": the outbox tables (" + message + ", ...) do not"
+                                + " exist; run JdbiMessageStore.migrate() or apply migrationScript()",
+                        s);
+            }
+            throw new StoreException("could not " + what + ": " + cause.getMessage(), cause);
+        }
+    }
+}

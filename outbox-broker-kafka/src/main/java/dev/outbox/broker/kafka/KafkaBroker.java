@@ -1,6 +1,7 @@
 package dev.outbox.broker.kafka;
 
 import dev.outbox.Envelope;
+import dev.outbox.FatalException;
 import dev.outbox.InvalidConfigurationException;
 import dev.outbox.MessageHandler;
 import dev.outbox.OutboxException;
@@ -22,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -38,9 +40,11 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownProducerIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +63,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link dev.outbox.FatalException} for a record larger than the producer's {@code max.request.size} or the
- *       broker's {@code message.max.bytes}, an illegal topic name, an authorisation or authentication failure, a
+ *       topic's {@code max.message.bytes} (checked before sending, so that nothing overtakes it), an illegal topic name, an authorisation or authentication failure, a
  *       missing topic under {@link TopicPolicy#requireExisting()}, and other failures that retrying cannot cure;
  *   <li>{@link RetriableException} for timeouts, not enough in-sync replicas, network errors, Kafka being down, and
  *       anything not known to be fatal.
@@ -101,8 +105,12 @@ public final class KafkaBroker implements Broker {
     /** Dead-letter record header: the name of the subscription that gave up on the record. */
     public static final String DEAD_LETTER_SUBSCRIPTION_HEADER = KafkaSubscription.SUBSCRIPTION_HEADER;
 
+    /** The fixed part of a record batch of one record, in Kafka's current format: 61 bytes. */
+    private static final int BATCH_OVERHEAD = 61;
+
     private final KafkaBrokerSettings settings;
     private final TopicRegistry topics;
+    private final boolean uncompressed;
     private final Set<KafkaSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger consumerCount = new AtomicInteger();
     private final Object lock = new Object();
@@ -116,6 +124,10 @@ public final class KafkaBroker implements Broker {
 
     private KafkaBroker(KafkaBrokerSettings settings) {
         this.settings = settings;
+        this.uncompressed = "none"
+                .equals(String.valueOf(settings.producerConfig().getOrDefault("compression.type", "none"))
+                        .trim()
+                        .toLowerCase(java.util.Locale.ROOT));
         TopicPolicy policy = settings.topicPolicy();
         this.topics = new TopicRegistry(
                 this::newAdmin,
@@ -202,8 +214,15 @@ public final class KafkaBroker implements Broker {
                         earlier));
                 continue;
             }
+            ProducerRecord<byte[], byte[]> record = record(m);
+            OutboxException tooLarge = overTopicLimit(record, what);
+            if (tooLarge != null) {
+                f.completeExceptionally(tooLarge);
+                failedKeys.put(key, tooLarge);
+                continue;
+            }
             try {
-                p.send(record(m), (metadata, error) -> complete(f, error, what, e.topic(), p, missingIsFatal));
+                p.send(record, (metadata, error) -> complete(f, error, what, e.topic(), p, missingIsFatal));
             } catch (RuntimeException error) {
                 noteFailure(p, error);
                 f.completeExceptionally(KafkaErrors.classify(error, what, missingIsFatal));
@@ -223,6 +242,34 @@ public final class KafkaBroker implements Broker {
     }
 
     private record TopicKey(String topic, String key) {}
+
+    /**
+     * Refuses, before it is sent, a record that cannot fit the topic's {@code max.message.bytes}: Kafka would refuse
+     * it too, but only after the records behind it (of the same key, in later batches) may have been written, so
+     * they would overtake it. Counted from below (a batch's fixed overhead, key, value and headers), so a record
+     * refused here is certainly too large; one close to the limit is left to Kafka. Skipped with compression, which
+     * can make a large record fit.
+     */
+    private OutboxException overTopicLimit(ProducerRecord<byte[], byte[]> record, String what) {
+        OptionalInt limit = topics.maxMessageBytes(record.topic());
+        if (!uncompressed || limit.isEmpty()) {
+            return null;
+        }
+        long least = BATCH_OVERHEAD
+                + (record.key() == null ? 0 : record.key().length)
+                + (record.value() == null ? 0 : record.value().length);
+        for (Header h : record.headers()) {
+            least += h.key().getBytes(StandardCharsets.UTF_8).length + (h.value() == null ? 0 : h.value().length);
+        }
+        if (least <= limit.getAsInt()) {
+            return null;
+        }
+        // The limit may be raised to let it through: read it again next time.
+        topics.forget(record.topic());
+        String why = "the record takes at least " + least + " bytes, more than the max.message.bytes ("
+                + limit.getAsInt() + ") of topic " + record.topic();
+        return new FatalException(what + ": RecordTooLargeException: " + why, new RecordTooLargeException(why));
+    }
 
     private static ProducerRecord<byte[], byte[]> record(OutgoingMessage m) {
         Envelope e = m.envelope();

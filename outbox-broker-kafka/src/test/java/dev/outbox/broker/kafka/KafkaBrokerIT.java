@@ -138,7 +138,7 @@ class KafkaBrokerIT {
     }
 
     @Test
-    void aRecordOverTheTopicsLimitIsRefusedFatallyByKafkaItself() throws Exception {
+    void aRecordOverTheTopicsLimitIsRefusedBeforeItIsSentUntilTheLimitIsRaised() throws Exception {
         String topic = "it." + RUN + ".limited";
         try (Admin admin = TestKafka.admin(kafka)) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("max.message.bytes", "10000"))))
@@ -147,10 +147,64 @@ class KafkaBrokerIT {
         }
         OutgoingMessage large =
                 new OutgoingMessage(message(topic, "k", "", Map.of()).envelope(), new byte[20_000], 0);
+        OutgoingMessage behind = message(topic, "k", "behind", Map.of());
 
-        assertFails(creating.publish(List.of(large)).get(0), FatalException.class)
-                .hasMessageContaining("RecordTooLarge");
-        creating.publish(List.of(message(topic, "k", "small", Map.of()))).get(0).get(30, TimeUnit.SECONDS);
+        List<CompletableFuture<Void>> futures = creating.publish(List.of(large, behind));
+
+        assertFails(futures.get(0), FatalException.class)
+                .hasMessageContaining("RecordTooLarge")
+                .hasMessageContaining("max.message.bytes");
+        assertFails(futures.get(1), RetriableException.class).hasMessageContaining("earlier message");
+
+        setTopicConfig(topic, "max.message.bytes", "100000");
+        for (CompletableFuture<Void> f : creating.publish(List.of(large, behind))) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        assertThat(TestKafka.readAll(kafka, topic, 2, java.time.Duration.ofSeconds(30)))
+                .extracting(r -> r.value().length)
+                .containsExactly(20_000, "behind".length());
+    }
+
+    @Test
+    void withCompressionKafkaItselfRefusesARecordOverTheTopicsLimit() throws Exception {
+        String topic = "it." + RUN + ".compressed";
+        try (Admin admin = TestKafka.admin(kafka)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("max.message.bytes", "10000"))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        KafkaBroker compressing = KafkaBroker.create(TestKafka.settings(kafka, 1)
+                .producerProperty("compression.type", "lz4")
+                .build());
+        try {
+            byte[] incompressible = new byte[20_000];
+            new java.util.Random(7).nextBytes(incompressible);
+            byte[] compressible = new byte[20_000];
+            OutgoingMessage refused =
+                    new OutgoingMessage(message(topic, "a", "", Map.of()).envelope(), incompressible, 0);
+            OutgoingMessage fits =
+                    new OutgoingMessage(message(topic, "b", "", Map.of()).envelope(), compressible, 0);
+
+            List<CompletableFuture<Void>> futures = compressing.publish(List.of(refused, fits));
+
+            assertFails(futures.get(0), FatalException.class).hasMessageContaining("RecordTooLarge");
+            futures.get(1).get(30, TimeUnit.SECONDS);
+        } finally {
+            compressing.close();
+        }
+    }
+
+    private static void setTopicConfig(String topic, String name, String value) throws Exception {
+        try (Admin admin = TestKafka.admin(kafka)) {
+            admin.incrementalAlterConfigs(Map.of(
+                            new org.apache.kafka.common.config.ConfigResource(
+                                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic),
+                            List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                                    new org.apache.kafka.clients.admin.ConfigEntry(name, value),
+                                    org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -18,28 +19,35 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The topics a broker has seen exist, and the check (and, by policy, creation) of the others through the admin client:
- * one round trip for all the new topics of a batch, then never again for them. Thread-safe.
+ * The topics a broker has seen exist, with their {@code max.message.bytes}, and the check (and, by policy, creation)
+ * of the others through an admin client: one round trip for all the new topics of a batch, then never again for them
+ * until {@link #forget}. Thread-safe.
  */
 public final class TopicRegistry {
     private static final Logger log = LoggerFactory.getLogger(TopicRegistry.class);
+    private static final int UNKNOWN_LIMIT = -1;
 
     private final Supplier<Admin> admin;
     private final boolean createMissing;
     private final Optional<Integer> partitions;
     private final Optional<Short> replicationFactor;
     private final Duration timeout;
-    private final Set<String> known = ConcurrentHashMap.newKeySet();
+    /** Topic to its max.message.bytes, or {@link #UNKNOWN_LIMIT} when it could not be read. */
+    private final Map<String, Integer> known = new ConcurrentHashMap<>();
 
     /**
      * @param admin gives a new admin client for each check, closed after it
@@ -77,7 +85,7 @@ public final class TopicRegistry {
         Map<String, OutboxException> failures = new HashMap<>();
         Set<String> unknown = new LinkedHashSet<>();
         for (String t : topics) {
-            if (known.contains(t)) {
+            if (known.containsKey(t)) {
                 continue;
             }
             Optional<String> invalid = TopicPatterns.invalidTopic(t);
@@ -106,14 +114,29 @@ public final class TopicRegistry {
         return failures;
     }
 
+    /**
+     * The largest record batch the topic accepts ({@code max.message.bytes}), as read when the topic was last checked;
+     * empty when the topic was not checked or its configuration could not be read.
+     */
+    public OptionalInt maxMessageBytes(String topic) {
+        Integer limit = known.get(topic);
+        return limit == null || limit == UNKNOWN_LIMIT ? OptionalInt.empty() : OptionalInt.of(limit);
+    }
+
+    /** Forgets {@code topic}, so the next use checks it (and its limit) again: it was reported unknown, or too small. */
+    public void forget(String topic) {
+        known.remove(topic);
+    }
+
     private void check(Admin a, Set<String> unknown, Map<String, OutboxException> failures) {
+        List<String> existing = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        Map<String, KafkaFuture<org.apache.kafka.clients.admin.TopicDescription>> described =
+        Map<String, KafkaFuture<TopicDescription>> described =
                 a.describeTopics(unknown).topicNameValues();
         for (String t : unknown) {
             try {
                 await(described.get(t));
-                known.add(t);
+                existing.add(t);
             } catch (Exception e) {
                 Throwable cause = cause(e);
                 if (cause instanceof UnknownTopicOrPartitionException) {
@@ -123,18 +146,23 @@ public final class TopicRegistry {
                 }
             }
         }
-        if (missing.isEmpty()) {
-            return;
-        }
-        if (!createMissing) {
+        if (!missing.isEmpty() && !createMissing) {
             for (String t : missing) {
                 failures.put(
                         t,
                         new FatalException("topic " + t + " does not exist and the topic policy is requireExisting:"
                                 + " create it, or use TopicPolicy.createMissing"));
             }
-            return;
+        } else if (!missing.isEmpty()) {
+            existing.addAll(create(a, missing, failures));
         }
+        if (!existing.isEmpty()) {
+            known.putAll(limits(a, existing));
+        }
+    }
+
+    /** Creates {@code missing} and waits for their leaders; returns those that are ready. */
+    private List<String> create(Admin a, List<String> missing, Map<String, OutboxException> failures) {
         List<NewTopic> creations = new ArrayList<>();
         for (String t : missing) {
             creations.add(new NewTopic(t, partitions, replicationFactor));
@@ -161,12 +189,12 @@ public final class TopicRegistry {
         }
         try {
             awaitLeaders(a, ready);
-            known.addAll(ready);
+            return ready;
         } catch (Exception e) {
             OutboxException error = KafkaErrors.classify(cause(e), "created topics " + ready + " are not ready", false);
             ready.forEach(t -> failures.put(t, error));
+            return List.of();
         }
-        return;
     }
 
     /**
@@ -203,13 +231,40 @@ public final class TopicRegistry {
         }
     }
 
-    private static long remaining(long deadline) {
-        return Math.max(1, deadline - System.nanoTime());
+    /**
+     * The topics' {@code max.message.bytes}. Reading it is a convenience (it lets the broker refuse a record too large
+     * before sending it, so that nothing behind it overtakes it): without the permission to describe configurations,
+     * the limit is unknown and Kafka refuses such a record itself.
+     */
+    private Map<String, Integer> limits(Admin a, List<String> topics) {
+        Map<String, Integer> limits = new HashMap<>();
+        List<ConfigResource> resources = new ArrayList<>();
+        for (String t : topics) {
+            limits.put(t, UNKNOWN_LIMIT);
+            resources.add(new ConfigResource(ConfigResource.Type.TOPIC, t));
+        }
+        Map<ConfigResource, KafkaFuture<Config>> configs =
+                a.describeConfigs(resources).values();
+        for (ConfigResource r : resources) {
+            try {
+                ConfigEntry entry = configs.get(r)
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                        .get("max.message.bytes");
+                if (entry != null && entry.value() != null) {
+                    limits.put(r.name(), Integer.parseInt(entry.value()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return limits;
+            } catch (ExecutionException | TimeoutException | NumberFormatException e) {
+                log.debug("could not read max.message.bytes of topic {}: {}", r.name(), e.toString());
+            }
+        }
+        return limits;
     }
 
-    /** Forgets {@code topic}, so the next use checks it again (it was reported unknown, e.g. deleted). */
-    public void forget(String topic) {
-        known.remove(topic);
+    private static long remaining(long deadline) {
+        return Math.max(1, deadline - System.nanoTime());
     }
 
     private void await(KafkaFuture<?> future) throws ExecutionException, TimeoutException, InterruptedException {

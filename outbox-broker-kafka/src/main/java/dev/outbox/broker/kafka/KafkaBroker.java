@@ -83,7 +83,8 @@ import org.slf4j.LoggerFactory;
  * spec.maxAttempts()} times with {@code spec.backoff()}, then written to the dead-letter topic ({@code
  * spec.deadLetterOrDefault()}) with its headers and the {@code outbox.dead_letter.*} headers below; a record without a
  * valid envelope is dead-lettered at once. Patterns with {@code *} and {@code #} become a regular-expression
- * subscription (new matching topics are found on the consumer's metadata refresh, {@code metadata.max.age.ms}).
+ * subscription (new matching topics are found on the consumer's metadata refresh, {@code metadata.max.age.ms}, 5 s by
+ * default).
  *
  * <p><b>Lifecycle.</b> Nothing connects until the first publish or subscribe; {@link #close()} closes the
  * subscriptions, then flushes and closes the producer, each bounded by {@link KafkaBrokerSettings#closeTimeout()}.

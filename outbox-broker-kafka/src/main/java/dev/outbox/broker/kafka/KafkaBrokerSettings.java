@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *       publish future completes inside the relay's default 30 s publish timeout), {@code max.block.ms=10000} (the
  *       longest a publish call can wait for metadata of a topic when Kafka is unreachable);
  *   <li>consumer: {@code auto.offset.reset=earliest}, so a new subscription starts with the oldest retained record
- *       rather than missing what was published before it first joined;
+ *       rather than missing what was published before it first joined; {@code metadata.max.age.ms=5000}, so a
+ *       pattern subscription ({@code Warehouse.Events.#}) picks up a topic created after it within seconds;
  *   <li>admin: {@code request.timeout.ms} and {@code default.api.timeout.ms} from {@link Builder#adminTimeout},
  *       {@code metadata.recovery.strategy=none}.
  * </ul>
@@ -121,6 +122,9 @@ public final class KafkaBrokerSettings {
     Map<String, Object> consumerConfig(String groupId, String clientSuffix) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("auto.offset.reset", "earliest");
+        // A pattern subscription finds topics created after it on the next metadata refresh: seconds, not the
+        // client's default five minutes.
+        c.put("metadata.max.age.ms", "5000");
         c.putAll(common);
         c.putAll(consumer);
         c.put("bootstrap.servers", bootstrapServers);

@@ -107,7 +107,7 @@ public final class Demo implements Callable<Integer> {
 
     @Option(
             names = "--amqp-uri",
-            defaultValue = "amqp://guest:guest@127.0.0.1:5672/",
+            defaultValue = "amqp://guest:guest@127.0.0.1:5672",
             description = "The RabbitMQ for --broker rabbit. Default: the local one as guest.")
     String amqpUri;
 
@@ -137,6 +137,10 @@ public final class Demo implements Callable<Integer> {
             defaultValue = "PT3M",
             description = "How long to wait for the consumers to catch" + " up. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
+
+    /** The demo's subscriptions. */
+    private static final List<String> SUBSCRIPTIONS =
+            List.of(ProductsView.NAME, LowQuantityNotifier.NAME, "session-feed", "catalog-feed");
 
     private final PrintStream out;
 
@@ -196,10 +200,12 @@ public final class Demo implements Callable<Integer> {
                         .topicPolicy(TopicPolicy.createMissing(8, (short) 1))
                         .build());
             } else {
+                String prefix = "warehouse-demo-" + run;
                 brokerModule = new RabbitBrokerModule(RabbitBrokerSettings.builder()
                         .uri(amqpUri)
-                        .queuePrefix("warehouse-demo-" + run)
+                        .queuePrefix(prefix)
                         .build());
+                resources.add(() -> RabbitQueues.delete(amqpUri, prefix, SUBSCRIPTIONS));
             }
             return runDemo(jdbi, schema, source, brokerModule, resources);
         } finally {

@@ -133,6 +133,7 @@ public abstract class BrokerContract {
 
     // --- the contract --------------------------------------------------------------------------------------------
 
+    /** One future per message, in order; each completes when the broker acknowledged it, and the subscriber gets them all. */
     @Test
     public final void publishReturnsOneFuturePerMessageAndAcknowledgesEach() throws Exception {
         String t = topic("results");
@@ -153,6 +154,7 @@ public abstract class BrokerContract {
         assertThat(broker().publish(List.of())).isEmpty();
     }
 
+    /** Messages of one key reach the handler in the order published, with several handler threads. */
     @Test
     public final void keepsTheOrderOfEachKeyFromPublisherToHandler() throws Exception {
         String t = topic("order");
@@ -186,6 +188,7 @@ public abstract class BrokerContract {
         assertThat(receivedByKey).isEqualTo(publishedByKey);
     }
 
+    /** What the broker can never take fails with {@link FatalException}; the rest of its batch is delivered. */
     @Test
     public final void refusesFatallyWhatItCanNeverTakeAndPublishesTheRestOfTheBatch() throws Exception {
         String t = topic("fatal");
@@ -209,6 +212,7 @@ public abstract class BrokerContract {
         assertThat(received.ids()).doesNotContain(refused.envelope().messageId());
     }
 
+    /** A broker that cannot be reached fails each future with {@link RetriableException}, within the timeout. */
     @Test
     public final void anUnreachableBrokerFailsRetriably() {
         String t = topic("unreachable");
@@ -226,6 +230,7 @@ public abstract class BrokerContract {
         }
     }
 
+    /** The envelope arrives equal to the one sent: id, source, topic, key (or none), type, content type, creation time to the nanosecond, user headers with {@code traceparent} and non-ASCII text. */
     @Test
     public final void deliversTheEnvelopeIntact() throws Exception {
         String t = topic("envelope");
@@ -273,6 +278,7 @@ public abstract class BrokerContract {
         assertThat(b.payload()).isEmpty();
     }
 
+    /** A handler that keeps failing sees attempts 1 to {@code maxAttempts}; the message is dead-lettered with its headers and the next message of its key is handled. */
     @Test
     public final void deadLettersAfterMaxAttemptsWithoutHoldingBackTheRest() throws Exception {
         String t = topic("retries");
@@ -309,6 +315,7 @@ public abstract class BrokerContract {
         assertThat(attempts.get(poison.envelope().messageId())).containsExactly(1, 2, 3);
     }
 
+    /** A {@link FatalException} from the handler dead-letters the message without further attempts. */
     @Test
     public final void deadLettersAtOnceWhenTheHandlerFailsFatally() throws Exception {
         String t = topic("handler-fatal");
@@ -333,6 +340,7 @@ public abstract class BrokerContract {
         assertThat(attempts).containsExactly(1);
     }
 
+    /** A message without an envelope never reaches the handler: it is dead-lettered at once, and the messages after it flow. */
     @Test
     public final void deadLettersAMessageWithoutEnvelopeAtOnce() throws Exception {
         String t = topic("no-envelope");
@@ -354,6 +362,7 @@ public abstract class BrokerContract {
         assertThat(received.all()).allSatisfy(m -> assertThat(m.payload()).isNotEqualTo(raw));
     }
 
+    /** Closing a subscription returns within the timeout and may be repeated. */
     @Test
     public final void closingASubscriptionIsBoundedAndIdempotent() {
         String t = topic("close");

@@ -71,11 +71,6 @@ public final class KafkaErrors {
         return new RetriableException(message, t);
     }
 
-    /** Whether {@code failure} is one the relay treats as fatal. */
-    public static boolean isFatal(Throwable failure, boolean missingTopicIsFatal) {
-        return !classify(failure, "", missingTopicIsFatal).isRetriable();
-    }
-
     private static Throwable unwrap(Throwable t) {
         Throwable current = t;
         while ((current instanceof ExecutionException || current instanceof CompletionException)

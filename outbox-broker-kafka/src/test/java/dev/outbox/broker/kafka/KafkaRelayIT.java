@@ -19,10 +19,10 @@ import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiOutbox;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
+import dev.outbox.testkit.ReceivedMessages;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -126,8 +126,8 @@ class KafkaRelayIT {
         setUp(TestKafka.shared(), TestKafka.settings(TestKafka.shared(), 4));
         String warehouseTopic = RUN + ".Warehouse.Events.";
         String billingTopic = RUN + ".Billing.Invoice";
-        Received warehouse = subscribe(RUN + ".Warehouse.Events.#");
-        Received billing = subscribe(billingTopic);
+        ReceivedMessages warehouse = subscribe(RUN + ".Warehouse.Events.#");
+        ReceivedMessages billing = subscribe(billingTopic);
         Map<Long, Message> committed = new LinkedHashMap<>();
         List<String> topics =
                 List.of(warehouseTopic + "ProductAdded", warehouseTopic + "ProductQuantityIncreased", billingTopic);
@@ -154,8 +154,8 @@ class KafkaRelayIT {
         assertThat(committed).hasSize(45 * 5);
         assertThat(warehouse.ids()).isEqualTo(toWarehouse);
         assertThat(billing.ids()).isEqualTo(toBilling);
-        for (Received got : List.of(warehouse, billing)) {
-            got.byId.forEach((id, copies) -> {
+        for (ReceivedMessages got : List.of(warehouse, billing)) {
+            got.byId().forEach((id, copies) -> {
                 IncomingMessage m = copies.get(0);
                 Message sent = committed.get(id);
                 assertThat(m.envelope().source()).isEqualTo(SOURCE);
@@ -182,7 +182,7 @@ class KafkaRelayIT {
                         .producerProperty("request.timeout.ms", "3000")
                         .producerProperty("delivery.timeout.ms", "10000")
                         .producerProperty("max.block.ms", "3000"));
-        Received got = subscribe(RUN + ".Stream.#");
+        ReceivedMessages got = subscribe(RUN + ".Stream.#");
         startRelay();
         Set<Long> committed = ConcurrentHashMap.newKeySet();
         AtomicBoolean appending = new AtomicBoolean(true);
@@ -220,7 +220,7 @@ class KafkaRelayIT {
         await().atMost(WAIT).until(() -> got.ids().containsAll(committed));
         assertThat(got.ids()).isEqualTo(committed);
         assertThat(committed.size()).isGreaterThanOrEqualTo(2_000);
-        for (List<IncomingMessage> copies : got.byId.values()) {
+        for (List<IncomingMessage> copies : got.byId().values()) {
             // A duplicate is the same message again: same id, same payload.
             assertThat(copies)
                     .extracting(m -> new String(m.payload(), StandardCharsets.UTF_8))
@@ -231,8 +231,8 @@ class KafkaRelayIT {
         log.info(
                 "Kafka killed mid-stream: {} committed, {} received, {} more than once",
                 committed.size(),
-                got.arrivals.size(),
-                got.byId.values().stream().filter(c -> c.size() > 1).count());
+                got.arrivals().size(),
+                got.byId().values().stream().filter(c -> c.size() > 1).count());
     }
 
     @Test
@@ -245,7 +245,7 @@ class KafkaRelayIT {
                     .all()
                     .get(30, TimeUnit.SECONDS);
         }
-        Received got = subscribe(topic);
+        ReceivedMessages got = subscribe(topic);
         String stuckKey = "sku-stuck";
         int stuckLane = Lanes.laneOf(topic, stuckKey, LANES);
         MessageId poison = transaction(
@@ -299,61 +299,15 @@ class KafkaRelayIT {
 
     // --- helpers -----------------------------------------------------------------------------------------------------
 
-    /** What one subscriber received: every copy by message id, and the arrival order. */
-    private static final class Received {
-        final Map<Long, List<IncomingMessage>> byId = new ConcurrentHashMap<>();
-        final List<IncomingMessage> arrivals = Collections.synchronizedList(new ArrayList<>());
-
-        void add(IncomingMessage m) {
-            arrivals.add(m);
-            byId.computeIfAbsent(m.messageId().value(), k -> new CopyOnWriteArrayList<>())
-                    .add(m);
-        }
-
-        Set<Long> ids() {
-            return byId.keySet();
-        }
-
-        /** The ids of the messages of {@code topic} and {@code key}, each at its first arrival. */
-        List<Long> firstSeen(String topic, String key) {
-            return firstSeenByKey().getOrDefault(topic + "/" + key, List.of());
-        }
-
-        /** Per topic and key, ids first arrive in id order (commit order here: one writer appends). */
-        void assertFirstSeenInKeyOrder() {
-            Map<String, List<Long>> byKey = firstSeenByKey();
-            assertThat(byKey).isNotEmpty();
-            byKey.forEach(
-                    (key, ids) -> assertThat(ids).as("first arrivals of " + key).isSorted());
-        }
-
-        private Map<String, List<Long>> firstSeenByKey() {
-            Map<String, List<Long>> byKey = new LinkedHashMap<>();
-            Set<Long> seen = new HashSet<>();
-            synchronized (arrivals) {
-                for (IncomingMessage m : arrivals) {
-                    if (seen.add(m.messageId().value())) {
-                        byKey.computeIfAbsent(
-                                        m.envelope().topic() + "/"
-                                                + m.envelope().key(),
-                                        k -> new ArrayList<>())
-                                .add(m.messageId().value());
-                    }
-                }
-            }
-            return byKey;
-        }
-    }
-
-    private Received subscribe(String pattern) {
-        Received received = new Received();
+    private ReceivedMessages subscribe(String pattern) {
+        ReceivedMessages received = new ReceivedMessages();
         toClose.add(broker.subscribe(
                 SubscriptionSpec.builder(RUN + "-e2e-" + tables.get() + "-"
                                 + UUID.randomUUID().toString().substring(0, 6))
                         .patterns(pattern)
                         .concurrency(4)
                         .build(),
-                received::add));
+                received));
         return received;
     }
 

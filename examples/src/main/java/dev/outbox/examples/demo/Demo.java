@@ -275,12 +275,13 @@ public final class Demo implements Callable<Integer> {
                 commands,
                 writers);
 
+        JdbiMessageStore store = app.getInstance(JdbiMessageStore.class);
+        warmUp(jdbi, warehouse, store, progress);
         for (int p = 0; p < products; p++) {
             String sku = sku(p);
             jdbi.useTransaction(h -> catalog.create(h, "session-demo", new Product(sku, "Product " + sku)));
         }
 
-        JdbiMessageStore store = app.getInstance(JdbiMessageStore.class);
         Thread reporter = new Thread(() -> progress.report(out, store), "outbox-demo-progress");
         reporter.setDaemon(true);
         reporter.start();
@@ -331,6 +332,24 @@ public final class Demo implements Callable<Integer> {
                         handler.handle(m);
                     }
                 });
+    }
+
+    /**
+     * Stocks every product once and waits until the view has it: topics get created and found by the consumers, so
+     * the figures that follow are those of a running system, not of its start.
+     */
+    private void warmUp(Jdbi jdbi, Warehouse warehouse, JdbiMessageStore store, Progress progress)
+            throws InterruptedException {
+        out.println("warming up (topics, subscriptions, lanes) ...");
+        for (int p = 0; p < products; p++) {
+            String sku = sku(p);
+            jdbi.useTransaction(h -> warehouse.increase(h, sku, 10));
+            progress.appended.incrementAndGet();
+        }
+        if (!awaitCaughtUp(jdbi, store, progress)) {
+            out.println("warning: the consumers did not catch up with the warm-up within " + timeout);
+        }
+        progress.reset();
     }
 
     private void runCommands(Jdbi jdbi, Warehouse warehouse, Progress progress) throws Exception {
@@ -507,6 +526,15 @@ public final class Demo implements Callable<Integer> {
             }
         }
 
+        /** Forgets the warm-up: counts and latencies start again from here. */
+        void reset() {
+            for (AtomicLong counter : List.of(appended, refused, published, consumed, skipped, notified, lowNotices)) {
+                counter.set(0);
+            }
+            publishLatency.reset();
+            consumeLatency.reset();
+        }
+
         void notified() {
             notified.incrementAndGet();
         }
@@ -557,6 +585,11 @@ public final class Demo implements Callable<Integer> {
 
         void record(Duration d) {
             recorder.recordValue(Math.max(0, d.toNanos() / 1000));
+        }
+
+        synchronized void reset() {
+            recorder.reset();
+            total.reset();
         }
 
         synchronized double percentile(double p) {

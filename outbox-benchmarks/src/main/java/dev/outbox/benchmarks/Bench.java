@@ -80,6 +80,18 @@ public final class Bench implements Callable<Integer> {
     private long frequencyMillis = 100;
 
     @Option(
+            names = "--notify-on-append",
+            negatable = true,
+            description = "The store's notifyOnAppend in the relay and latency benchmarks (--no-notify-on-append to"
+                    + " rely on polling). Default ${DEFAULT-VALUE}, the store's default.")
+    private boolean notifyOnAppend = true;
+
+    @Option(
+            names = "--scale-relays",
+            description = "Relays the scale benchmark compares with one. Default ${DEFAULT-VALUE}.")
+    private int scaleRelays = 2;
+
+    @Option(
             names = "--cold-table",
             description = "Load backlogs into tables PostgreSQL has never analyzed, as in a new table's first minute.")
     private boolean coldTable;
@@ -128,8 +140,10 @@ public final class Bench implements Callable<Integer> {
                 lanes,
                 batchSize,
                 Duration.ofMillis(frequencyMillis),
+                notifyOnAppend,
                 8,
                 4,
+                scaleRelays,
                 Duration.ofSeconds(quick ? 5 : 10),
                 Duration.ofSeconds(quick ? 1 : 2),
                 Duration.ofSeconds(quick ? 4 : 8),
@@ -149,6 +163,7 @@ public final class Bench implements Callable<Integer> {
         report.run("lanes", s.lanes());
         report.run("batch_size", s.batchSize());
         report.run("relay_frequency_ms", s.frequency().toMillis());
+        report.run("notify_on_append", s.notifyOnAppend());
         report.run("kafka_producer_overrides", s.kafkaProducer());
         report.run("cold_table", s.coldTable());
         report.run("load_average_start", loadAverage());

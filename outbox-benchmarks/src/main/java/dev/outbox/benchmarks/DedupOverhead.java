@@ -87,13 +87,15 @@ final class DedupOverhead implements Benchmark {
                         .extra(Figure.WAL, withDedup.cost().walBytes())
                         .extra(Figure.BASELINE_WAL, without.cost().walBytes());
                 Bench.log(
-                        "dedup-overhead rep %d: with dedup %.0f msg/s (%.1f stmts, %.0f WAL B), without %.0f msg/s"
-                                + " (%.1f stmts, %.0f WAL B)",
+                        "dedup-overhead rep %d: with dedup %.0f msg/s (%.3f cpu ms, %.1f stmts, %.0f WAL B), without"
+                                + " %.0f msg/s (%.3f cpu ms, %.1f stmts, %.0f WAL B)",
                         rep + 1,
                         withDedup.rate(),
+                        withDedup.cost().cpuMs(),
                         withDedup.cost().statements(),
                         withDedup.cost().walBytes(),
                         without.rate(),
+                        without.cost().cpuMs(),
                         without.cost().statements(),
                         without.cost().walBytes());
             }

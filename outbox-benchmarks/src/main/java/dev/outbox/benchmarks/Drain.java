@@ -31,7 +31,7 @@ final class Drain implements Benchmark {
         String dest = broker.createDestination();
         Messages m = Messages.of(dest, s.keys(), s.payloadBytes());
         Progress progress = new Progress();
-        try (OutboxTable table = OutboxTable.create(env, s.lanes(), true);
+        try (OutboxTable table = OutboxTable.create(env, s.lanes());
                 RelayNode node = new RelayNode(table, broker.broker(dest), new BitSet(), progress, s.batchSize())) {
             long warm = s.warmMessages();
             table.warm(m, 0, warm);
@@ -44,6 +44,8 @@ final class Drain implements Benchmark {
             long t0 = load.commit();
             long window = s.drainWindow().toNanos();
             List<Double> rates = new ArrayList<>();
+            List<String> windows = new ArrayList<>();
+            RelayNode.Rounds lastRounds = node.rounds();
             long before = warm;
             long deadline = t0 + s.timeoutFor(n).toNanos();
             long end = t0;
@@ -61,6 +63,9 @@ final class Drain implements Benchmark {
                     rates.add((done - before) / (window / 1e9));
                     before = done;
                     end = windowEnd;
+                    RelayNode.Rounds r = node.rounds();
+                    windows.add(r.since(lastRounds));
+                    lastRounds = r;
                 } else {
                     end = now;
                 }
@@ -90,6 +95,7 @@ final class Drain implements Benchmark {
                     .add(overall, Double.NaN);
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("window_rates", rates);
+            detail.put("window_rounds", windows);
             detail.put("overall_rate", overall);
             detail.put("load_seconds", loadSeconds);
             detail.put("drain_seconds", (t1 - t0) / 1e9);
@@ -102,6 +108,7 @@ final class Drain implements Benchmark {
                     (t1 - t0) / 1e9,
                     overall,
                     rates.stream().map(r -> String.format("%.0f", r)).toList());
+            windows.forEach(w -> Bench.log("  window: %s", w));
         } finally {
             broker.dropDestination(dest);
         }

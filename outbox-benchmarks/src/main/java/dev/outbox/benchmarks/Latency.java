@@ -51,7 +51,7 @@ final class Latency implements Benchmark {
         String dest = broker.createDestination();
         Messages m = Messages.of(dest, s.keys(), s.payloadBytes());
         Progress progress = new Progress();
-        try (OutboxTable table = OutboxTable.create(env, s.lanes(), true);
+        try (OutboxTable table = OutboxTable.create(env, s.lanes());
                 RelayNode node = new RelayNode(table, broker.broker(dest), new BitSet(), progress, s.batchSize());
                 HikariDataSource writers = table.schema().newPool(s.writers())) {
             long warm = s.warmMessages();

@@ -30,8 +30,9 @@ final class OutboxTable implements AutoCloseable {
         this.store = JdbiMessageStore.create(schema.jdbi(), config);
     }
 
-    /** Creates the schema and migrates the store's tables into it. */
-    static OutboxTable create(Env env, int lanes, boolean notifyOnAppend) {
+    /** Creates the schema and migrates the store's tables into it, with the run's {@code notifyOnAppend}. */
+    static OutboxTable create(Env env, int lanes) {
+        boolean notifyOnAppend = env.settings().notifyOnAppend();
         Schema schema = env.newSchema();
         JdbiStoreConfig config = JdbiStoreConfig.builder()
                 .schema(schema.name())

@@ -32,7 +32,7 @@ final class RelayThroughput implements Benchmark {
                 .figure(name(), "throughput, backlog " + n, "msg/s", "plain client", Target.ratioAtLeast(0.8));
         String dest = broker.createDestination();
         Messages m = Messages.of(dest, s.keys(), s.payloadBytes());
-        try (OutboxTable table = OutboxTable.create(env, s.lanes(), true)) {
+        try (OutboxTable table = OutboxTable.create(env, s.lanes())) {
             // Alternate which goes first, so neither always meets a broker fuller than the other.
             boolean outboxFirst = rep % 2 == 0;
             Result raw = null;

@@ -94,7 +94,7 @@ final class Report {
                 f.bench(),
                 f.metric() + " [" + f.unit() + "]",
                 Format.stats(f.outbox()),
-                f.baselineName() + ": " + Format.stats(f.baseline()),
+                f.baselineName().isEmpty() ? "–" : f.baselineName() + ": " + Format.stats(f.baseline()),
                 Format.stats(f.ratio()),
                 f.target().text(),
                 met == null ? "" : met ? "yes" : "NO",

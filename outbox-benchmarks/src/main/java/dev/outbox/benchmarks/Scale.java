@@ -5,7 +5,7 @@ import java.util.BitSet;
 import java.util.List;
 
 /**
- * scale: two relay instances on one table against one, each with its own pool and producer, draining the same backlog
+ * scale: two (or {@code --scale-relays}) relay instances on one table against one, each with its own pool and producer, draining the same backlog
  * to Kafka once they have split the lanes. Duplicates are counted twice over: acknowledgements of an id already
  * acknowledged, and records in the topic beyond the messages appended.
  */
@@ -18,7 +18,7 @@ final class Scale implements Benchmark {
 
     @Override
     public String description() {
-        return "two relays on one table vs one, and duplicates";
+        return "several relays on one table vs one, and duplicates";
     }
 
     @Override
@@ -29,14 +29,15 @@ final class Scale implements Benchmark {
         String dest = broker.createDestination();
         Messages m = Messages.of(dest, s.keys(), s.payloadBytes());
         BitSet seen = new BitSet();
-        try (OutboxTable table = OutboxTable.create(env, s.lanes(), true)) {
+        try (OutboxTable table = OutboxTable.create(env, s.lanes())) {
             long[] next = {0};
             double one = drain(env, broker, dest, table, m, n, 1, seen, next)[0];
-            double[] two = drain(env, broker, dest, table, m, n, 2, seen, next);
+            int relays = s.scaleRelays();
+            double[] two = drain(env, broker, dest, table, m, n, relays, seen, next);
             long records = broker.delivered(dest);
             long extra = records < 0 ? -1 : records - next[0];
             env.report()
-                    .figure(name(), "2 relays vs 1, backlog " + n, "msg/s", "1 relay", Target.ratioAtLeast(1.0))
+                    .figure(name(), relays + " relays vs 1, backlog " + n, "msg/s", "1 relay", Target.ratioAtLeast(1.0))
                     .add(two[0], one)
                     .extra("duplicates_acked", two[1])
                     .extra("duplicates_in_topic", extra);
@@ -48,9 +49,9 @@ final class Scale implements Benchmark {
                                         + " records beyond the messages appended");
             }
             Bench.log(
-                    "scale rep %d: 1 relay %.0f msg/s, 2 relays %.0f msg/s (ratio %.2f); duplicates: %d acked twice,"
+                    "scale rep %d: 1 relay %.0f msg/s, %d relays %.0f msg/s (ratio %.2f); duplicates: %d acked twice,"
                             + " %d extra records in the topic",
-                    rep + 1, one, two[0], two[0] / one, (long) two[1], extra);
+                    rep + 1, one, relays, two[0], two[0] / one, (long) two[1], extra);
         } finally {
             broker.dropDestination(dest);
         }
@@ -87,10 +88,7 @@ final class Scale implements Benchmark {
             for (int i = 0; i < relays; i++) {
                 nodes.add(new RelayNode(table, broker.broker(dest), seen, progress, s.batchSize()).start());
             }
-            int share = s.lanes() / relays;
-            for (RelayNode node : nodes) {
-                node.awaitLanes(share, Duration.ofSeconds(60));
-            }
+            awaitSplit(nodes, s.lanes(), Duration.ofSeconds(60));
             progress.awaitDone(warm, s.timeoutFor(warm));
             long dupBefore = duplicates(nodes);
             OutboxTable.Load load = table.copy(m, next[0], n);
@@ -102,6 +100,29 @@ final class Scale implements Benchmark {
             for (RelayNode node : nodes) {
                 node.close();
             }
+        }
+    }
+
+    /** Waits until the relays hold every lane between them, each at least its floor share. */
+    private static void awaitSplit(List<RelayNode> nodes, int lanes, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int floor = lanes / nodes.size();
+        while (true) {
+            int total = 0;
+            boolean fair = true;
+            for (RelayNode n : nodes) {
+                int held = n.relay().ownedLanes().size();
+                total += held;
+                fair &= held >= floor;
+            }
+            if (total == lanes && fair) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(nodes.size() + " relays did not split " + lanes + " lanes within "
+                        + timeout + ": they hold " + total);
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -19,8 +19,10 @@ import java.util.List;
  * @param lanes the store's lane count
  * @param batchSize the relay's batch size
  * @param frequency the relay's polling interval when nothing wakes it
+ * @param notifyOnAppend the store's {@code notifyOnAppend} in the relay benchmarks
  * @param writers concurrent writers of the append and latency benchmarks
  * @param handlers concurrent handler threads of the dedup benchmark
+ * @param scaleRelays how many relays the scale benchmark compares with one
  * @param phase how long each closed-loop phase (append, dedup) runs after its warm-up
  * @param warmup the warm-up of closed-loop and latency phases
  * @param latencyPhase how long each latency measurement runs after its warm-up
@@ -43,8 +45,10 @@ record Settings(
         int lanes,
         int batchSize,
         Duration frequency,
+        boolean notifyOnAppend,
         int writers,
         int handlers,
+        int scaleRelays,
         Duration phase,
         Duration warmup,
         Duration latencyPhase,

@@ -11,7 +11,7 @@ import java.util.Map;
  * chosen from numbers. Runs only when asked for ({@code --sweep} or {@code --only sweep}).
  */
 final class Sweep implements Benchmark {
-    static final List<Integer> BATCH_SIZES = List.of(1, 10, 100, 1000);
+    static final List<Integer> BATCH_SIZES = List.of(1, 10, 100, 1000, 5000);
     static final List<Integer> LANES = List.of(1, 8, 64, 256);
 
     @Override
@@ -21,7 +21,7 @@ final class Sweep implements Benchmark {
 
     @Override
     public String description() {
-        return "relay-kafka over batch sizes 1/10/100/1000 and lanes 1/8/64/256";
+        return "relay-kafka over batch sizes 1/10/100/1000/5000 and lanes 1/8/64/256";
     }
 
     @Override
@@ -32,13 +32,13 @@ final class Sweep implements Benchmark {
         for (int lanes : LANES) {
             String dest = broker.createDestination();
             Messages m = Messages.of(dest, s.keys(), s.payloadBytes());
-            try (OutboxTable table = OutboxTable.create(env, lanes, true)) {
+            try (OutboxTable table = OutboxTable.create(env, lanes)) {
                 long loaded = 0;
                 long consumed = 0;
                 for (int batch : BATCH_SIZES) {
                     // Enough for the time box at the best rate seen so far, and never less than a full drain's worth.
                     if (loaded - consumed < s.backlog() / 2) {
-                        table.load(m, loaded, s.backlog());
+                        table.warm(m, loaded, s.backlog());
                         loaded += s.backlog();
                     }
                     Progress progress = new Progress();

@@ -204,6 +204,7 @@ public final class Bench implements Callable<Integer> {
         report.run("load_average_end", loadAverage());
         Path json = s.out().resolve("results.json");
         report.writeJson(json);
+        report.writeMarkdown(s.out().resolve("results.md"));
         System.out.println();
         report.printTable(System.out);
         System.out.println();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Everything a run measured: the figures, the sweep, notes and the machine; printed as a table and as JSON. */
@@ -72,6 +73,71 @@ final class Report {
     // --- the table ---------------------------------------------------------------------------------------------
 
     synchronized void printTable(PrintStream out) {
+        List<String[]> rows = rows();
+        int[] width = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        for (int r = 0; r < rows.size(); r++) {
+            StringBuilder line = new StringBuilder("|");
+            for (int i = 0; i < width.length; i++) {
+                line.append(' ').append(pad(rows.get(r)[i], width[i])).append(" |");
+            }
+            out.println(line);
+            if (r == 0) {
+                StringBuilder rule = new StringBuilder("|");
+                for (int w : width) {
+                    rule.append("-".repeat(w + 2)).append('|');
+                }
+                out.println(rule);
+            }
+        }
+        if (!sweep.isEmpty()) {
+            out.println();
+            out.println("relay-kafka sweep (one run each, msgs/s):");
+            for (Map<String, Object> row : sweep) {
+                out.println("  " + row);
+            }
+        }
+        notes.forEach((bench, list) -> list.forEach(n -> out.println("note [" + bench + "]: " + n)));
+    }
+
+    /** The table as Markdown, with the sweep, for the documentation. */
+    synchronized void writeMarkdown(Path file) {
+        StringBuilder md = new StringBuilder();
+        List<String[]> rows = rows();
+        for (int r = 0; r < rows.size(); r++) {
+            md.append("| ").append(String.join(" | ", rows.get(r))).append(" |\n");
+            if (r == 0) {
+                md.append("|").append("---|".repeat(rows.get(0).length)).append('\n');
+            }
+        }
+        if (!sweep.isEmpty()) {
+            md.append(
+                    "\n| lanes | batch size | msg/s | CPU ms/msg | stmts/msg | WAL B/msg |\n|---|---|---|---|---|---|\n");
+            for (Map<String, Object> row : sweep) {
+                md.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %s | %s | %s | %s | %s |\n",
+                        row.get("lanes"),
+                        row.get("batch_size"),
+                        row.get("msgs_per_s"),
+                        row.get("cpu_ms_per_msg"),
+                        row.get("statements_per_msg"),
+                        row.get("wal_bytes_per_msg")));
+            }
+        }
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, md);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + file, e);
+        }
+    }
+
+    private List<String[]> rows() {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {
             "bench",
@@ -103,34 +169,7 @@ final class Report {
                 f.extra(Figure.WAL).present() ? Format.stats(f.extra(Figure.WAL)) : ""
             });
         }
-        int[] width = new int[rows.get(0).length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                width[i] = Math.max(width[i], r[i].length());
-            }
-        }
-        for (int r = 0; r < rows.size(); r++) {
-            StringBuilder line = new StringBuilder("|");
-            for (int i = 0; i < width.length; i++) {
-                line.append(' ').append(pad(rows.get(r)[i], width[i])).append(" |");
-            }
-            out.println(line);
-            if (r == 0) {
-                StringBuilder rule = new StringBuilder("|");
-                for (int w : width) {
-                    rule.append("-".repeat(w + 2)).append('|');
-                }
-                out.println(rule);
-            }
-        }
-        if (!sweep.isEmpty()) {
-            out.println();
-            out.println("relay-kafka sweep (one run each, msgs/s):");
-            for (Map<String, Object> row : sweep) {
-                out.println("  " + row);
-            }
-        }
-        notes.forEach((bench, list) -> list.forEach(n -> out.println("note [" + bench + "]: " + n)));
+        return rows;
     }
 
     private static String pad(String s, int width) {

@@ -41,13 +41,11 @@ final class Scale implements Benchmark {
                     .add(two[0], one)
                     .extra("duplicates_acked", two[1])
                     .extra("duplicates_in_topic", extra);
-            if (two[1] > 0 || extra > 0) {
-                env.report()
-                        .note(
-                                name(),
-                                "rep " + (rep + 1) + ": " + (long) two[1] + " ids acknowledged twice, " + extra
-                                        + " records beyond the messages appended");
-            }
+            env.report()
+                    .note(
+                            name(),
+                            "rep " + (rep + 1) + ": " + (long) two[1] + " ids acknowledged twice, " + extra
+                                    + " records in the topic beyond the messages appended");
             Bench.log(
                     "scale rep %d: 1 relay %.0f msg/s, %d relays %.0f msg/s (ratio %.2f); duplicates: %d acked twice,"
                             + " %d extra records in the topic",

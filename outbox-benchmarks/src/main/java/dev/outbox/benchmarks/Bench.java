@@ -81,9 +81,10 @@ public final class Bench implements Callable<Integer> {
 
     @Option(
             names = "--notify-on-append",
-            negatable = true,
-            description = "The store's notifyOnAppend in the relay and latency benchmarks (--no-notify-on-append to"
-                    + " rely on polling). Default ${DEFAULT-VALUE}, the store's default.")
+            arity = "1",
+            paramLabel = "true|false",
+            description = "The store's notifyOnAppend in the relay and latency benchmarks (false: the relay relies on"
+                    + " polling). Default ${DEFAULT-VALUE}, the store's default.")
     private boolean notifyOnAppend = true;
 
     @Option(
@@ -101,9 +102,13 @@ public final class Bench implements Callable<Integer> {
             description = "Directory for results.json and profiles. Default ${DEFAULT-VALUE} (of the module).")
     private Path out = Path.of("target", "benchmarks");
 
+    private String[] args = new String[0];
+
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Bench()).execute(args));
+        Bench bench = new Bench();
+        bench.args = args.clone();
+        System.exit(new CommandLine(bench).execute(args));
     }
 
     static void log(String format, Object... args) {
@@ -154,7 +159,7 @@ public final class Bench implements Callable<Integer> {
         Report report = new Report();
         Instant started = Instant.now();
         report.run("started", started.toString());
-        report.run("command", String.join(" ", commandLine()));
+        report.run("command", "bin/bench " + String.join(" ", args));
         report.run("benches", chosen);
         report.run("repetitions", s.reps());
         report.run("backlog", s.backlog());
@@ -239,10 +244,6 @@ public final class Bench implements Callable<Integer> {
             case "sweep" -> new Sweep();
             default -> throw new IllegalArgumentException("no benchmark " + name);
         };
-    }
-
-    private List<String> commandLine() {
-        return ProcessHandle.current().info().arguments().map(List::of).orElse(List.of());
     }
 
     private static void machine(Report report) {

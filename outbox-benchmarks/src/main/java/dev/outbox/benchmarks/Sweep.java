@@ -36,10 +36,12 @@ final class Sweep implements Benchmark {
                 long loaded = 0;
                 long consumed = 0;
                 for (int batch : BATCH_SIZES) {
-                    // Enough for the time box at the best rate seen so far, and never less than a full drain's worth.
-                    if (loaded - consumed < s.backlog() / 2) {
-                        table.warm(m, loaded, s.backlog());
-                        loaded += s.backlog();
+                    // Enough that the warm-up second and the box never run dry, at any rate seen here.
+                    long wanted = 2 * s.backlog();
+                    if (loaded - consumed < wanted) {
+                        long more = wanted - (loaded - consumed);
+                        table.warm(m, loaded, more);
+                        loaded += more;
                     }
                     Progress progress = new Progress();
                     double rate;

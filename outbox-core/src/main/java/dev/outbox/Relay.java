@@ -143,8 +143,10 @@ public interface Relay extends AutoCloseable {
         }
 
         /**
-         * How long the relay waits for new messages when a round found less than a full batch, unless the store wakes
-         * it earlier on commit. Default 100 ms.
+         * The longest the relay waits before it looks for new messages again, unless the store wakes it earlier on
+         * commit. After a round that published messages it looks again at once, then after 1, 2, 4... ms while it
+         * finds nothing, up to this: messages that keep coming are picked up within a round or two, and an idle relay
+         * costs one query per frequency. Default 100 ms.
          */
         public Builder frequency(Duration frequency) {
             this.frequency = frequency;

@@ -54,6 +54,8 @@ public final class DefaultRelay implements Relay {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
     /** How often a wait for acknowledgements looks up to see whether the relay is closing. */
     private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** The first wait after a round that published; it doubles while rounds find nothing, up to the frequency. */
+    private static final long FIRST_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final RelaySettings s;
     private final ReentrantLock roundLock = new ReentrantLock();
@@ -368,15 +370,21 @@ public final class DefaultRelay implements Relay {
 
     private void runLoop() {
         int consecutiveErrors = 0;
+        long idleWait = s.frequency().toNanos();
         while (running) {
             long waitNanos;
             try {
                 Round r = runRound();
                 consecutiveErrors = 0;
-                if (r.fullBatch()) {
+                // Messages that keep coming are looked for at once rather than after a poll: the wake-up on commit
+                // comes late or not at all when commits are frequent (PostgreSQL delivers its notifications in
+                // bursts then), and it may be switched off. An idle relay backs off to its frequency.
+                if (r.fullBatch() || r.published() > 0) {
+                    idleWait = Math.min(FIRST_LOOK_NANOS, s.frequency().toNanos());
                     continue;
                 }
-                waitNanos = Math.min(s.frequency().toNanos(), r.nextRetryInNanos());
+                waitNanos = Math.min(idleWait, r.nextRetryInNanos());
+                idleWait = Math.min(idleWait * 2, s.frequency().toNanos());
             } catch (RuntimeException e) {
                 consecutiveErrors++;
                 Duration delay = s.backoff().delay(consecutiveErrors);

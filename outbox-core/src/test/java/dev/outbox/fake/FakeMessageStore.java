@@ -144,6 +144,8 @@ public final class FakeMessageStore implements MessageStore {
     private final List<String> leaves = new ArrayList<>();
     private final List<List<Integer>> releases = new ArrayList<>();
     private final AtomicInteger appendCalls = new AtomicInteger();
+    private final AtomicInteger fetchCalls = new AtomicInteger();
+    private volatile boolean silent;
     private int refusedAcknowledgements;
     private int refusedWrites;
 
@@ -188,7 +190,9 @@ public final class FakeMessageStore implements MessageStore {
             rows.put(id, new Row(id, m.lane(), m, now));
             ids.add(new MessageId(id));
         }
-        appendListeners.forEach(Runnable::run);
+        if (!silent) {
+            appendListeners.forEach(Runnable::run);
+        }
         return ids;
     }
 
@@ -278,6 +282,7 @@ public final class FakeMessageStore implements MessageStore {
 
     @Override
     public synchronized List<StoredMessage> fetch(Collection<LaneClaim> claims, int limit) {
+        fetchCalls.incrementAndGet();
         maybeFail(Op.FETCH);
         java.util.Set<Integer> wanted = new java.util.HashSet<>();
         claims.forEach(c -> wanted.add(c.lane()));
@@ -527,6 +532,16 @@ public final class FakeMessageStore implements MessageStore {
     /** How many times {@link #append} was called (refused calls included). */
     public int appendCalls() {
         return appendCalls.get();
+    }
+
+    /** How many times {@link #fetch} was called. */
+    public int fetchCalls() {
+        return fetchCalls.get();
+    }
+
+    /** Stops (or resumes) telling {@link #onAppend} listeners of appends, as a store without wake-ups would. */
+    public void silent(boolean silent) {
+        this.silent = silent;
     }
 
     /** How many {@link #onAppend} listeners are registered and not closed. */

@@ -609,6 +609,35 @@ class DefaultRelayTest {
         assertThat(broker.publishedIds()).containsExactly(a1);
     }
 
+    @Test
+    void looksAgainSoonAfterPublishingThoughNothingWakesIt() {
+        store.silent(true);
+        long a1 = append(KEY_A);
+        Relay relay = build(relay().frequency(ofHours(1)));
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.publishedIds().contains(a1));
+
+        long a2 = append(KEY_B);
+
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+        assertThat(broker.publishedIds()).containsExactly(a1, a2);
+    }
+
+    @Test
+    void anIdleRelayBacksOffToItsFrequency() {
+        store.silent(true);
+        long a1 = append(KEY_A);
+        Relay relay = build(relay().frequency(ofMillis(200)));
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.publishedIds().contains(a1));
+        int before = store.fetchCalls();
+
+        // Idle for a second: looks after 1, 2, 4 ... 128 ms, then every 200 ms: a dozen, not hundreds.
+        await().pollDelay(ofSeconds(1)).atMost(ofSeconds(2)).until(() -> true);
+
+        assertThat(store.fetchCalls() - before).isBetween(3, 30);
+    }
+
     // --- lifecycle -------------------------------------------------------------------------------------------
 
     @Test

@@ -1,0 +1,87 @@
+package dev.outbox.benchmarks;
+
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * sweep: the relay's rate to Kafka over batch sizes and lane counts, one run each, time-boxed, so the defaults can be
+ * chosen from numbers. Runs only when asked for ({@code --sweep} or {@code --only sweep}).
+ */
+final class Sweep implements Benchmark {
+    static final List<Integer> BATCH_SIZES = List.of(1, 10, 100, 1000, 5000);
+    static final List<Integer> LANES = List.of(1, 8, 64, 256);
+
+    @Override
+    public String name() {
+        return "sweep";
+    }
+
+    @Override
+    public String description() {
+        return "relay-kafka over batch sizes 1/10/100/1000/5000 and lanes 1/8/64/256";
+    }
+
+    @Override
+    public void run(Env env, int rep) throws Exception {
+        Settings s = env.settings();
+        Side broker = env.kafka();
+        Duration box = s.quick() ? Duration.ofSeconds(4) : Duration.ofSeconds(8);
+        for (int lanes : LANES) {
+            String dest = broker.createDestination();
+            Messages m = Messages.of(dest, s.keys(), s.payloadBytes());
+            try (OutboxTable table = OutboxTable.create(env, lanes)) {
+                long loaded = 0;
+                long consumed = 0;
+                for (int batch : BATCH_SIZES) {
+                    // Enough that the warm-up second and the box never run dry, at any rate seen here.
+                    long wanted = 2 * s.backlog();
+                    if (loaded - consumed < wanted) {
+                        long more = wanted - (loaded - consumed);
+                        table.warm(m, loaded, more);
+                        loaded += more;
+                    }
+                    Progress progress = new Progress();
+                    double rate;
+                    Usage.PerUnit cost;
+                    try (RelayNode node = new RelayNode(table, broker.broker(dest), new BitSet(), progress, batch)) {
+                        node.start();
+                        // The first second connects and warms; the rate is taken over the box after it.
+                        Thread.sleep(1000);
+                        long d0 = progress.done();
+                        Usage usage = Usage.start(env, node.statements());
+                        long t0 = System.nanoTime();
+                        long end = t0 + box.toNanos();
+                        while (System.nanoTime() < end && consumed + progress.done() < loaded) {
+                            Thread.sleep(10);
+                        }
+                        long d1 = progress.done();
+                        long t1 = System.nanoTime();
+                        cost = usage.per(d1 - d0);
+                        rate = (d1 - d0) / ((t1 - t0) / 1e9);
+                        consumed += progress.done();
+                    }
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("lanes", lanes);
+                    row.put("batch_size", batch);
+                    row.put("msgs_per_s", Math.round(rate));
+                    row.put("cpu_ms_per_msg", round(cost.cpuMs()));
+                    row.put("statements_per_msg", round(cost.statements()));
+                    row.put("wal_bytes_per_msg", Math.round(cost.walBytes()));
+                    env.report().sweepRow(row);
+                    Bench.log(
+                            "sweep lanes %d batch %d: %.0f msg/s, %.3f cpu ms/msg, %.3f stmts/msg, %.0f WAL B/msg",
+                            lanes, batch, rate, cost.cpuMs(), cost.statements(), cost.walBytes());
+                }
+            } finally {
+                broker.dropDestination(dest);
+            }
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}

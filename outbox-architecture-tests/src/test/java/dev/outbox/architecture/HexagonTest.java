@@ -30,7 +30,6 @@ class HexagonTest {
             "dev.outbox.broker.kafka",
             "dev.outbox.broker.rabbit",
             "dev.outbox.consumer.dedup",
-            "dev.outbox.metrics.micrometer",
             "dev.outbox.serializer.avro",
             "dev.outbox.serializer.jackson",
             "dev.outbox.store.jdbi");
@@ -63,6 +62,7 @@ class HexagonTest {
         Set<String> present = packages();
         assertThat(present).contains(CORE_API, CORE_SPI, CORE_INTERNAL, CORE_GUICE);
         assertThat(present).containsAll(ADAPTERS);
+        assertThat(present).contains("dev.outbox.metrics.micrometer");
         for (String adapter : ADAPTERS) {
             assertThat(present).as("guice package of " + adapter).contains(adapter + ".guice");
         }
@@ -145,6 +145,18 @@ class HexagonTest {
                     .resideInAnyPackage(others.toArray(String[]::new))
                     .check(production);
         }
+    }
+
+    @Test
+    void metricsObserveTheCoreAndDedupButNoStoreBrokerOrSerializer() {
+        noClasses()
+                .that()
+                .resideInAPackage("dev.outbox.metrics..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.outbox.store..", "dev.outbox.broker..", "dev.outbox.serializer..", CORE_INTERNAL)
+                .check(production);
     }
 
     @Test

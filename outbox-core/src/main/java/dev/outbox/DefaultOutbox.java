@@ -1,10 +1,12 @@
 package dev.outbox;
 
+import dev.outbox.internal.Check;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.function.Supplier;
 
 final class DefaultOutbox implements Outbox {
     private static final MessageSerializer MISSING = new MessageSerializer() {
@@ -25,7 +27,14 @@ final class DefaultOutbox implements Outbox {
     private final int maxPayloadBytes;
     private final int lanes;
 
-    DefaultOutbox(MessageStore store, MessageSerializer serializer, int maxPayloadBytes) {
+    private final Supplier<Map<String, String>> contextHeaders;
+
+    DefaultOutbox(
+            MessageStore store,
+            MessageSerializer serializer,
+            int maxPayloadBytes,
+            Supplier<Map<String, String>> contextHeaders) {
+        this.contextHeaders = contextHeaders;
         this.store = store;
         this.serializer = serializer == null ? MISSING : serializer;
         this.maxPayloadBytes = maxPayloadBytes;
@@ -49,7 +58,13 @@ final class DefaultOutbox implements Outbox {
         } catch (SQLException e) {
             throw new StoreException("could not inspect the connection's transaction state", e);
         }
-        return new DefaultAppender(transaction, store, serializer, maxPayloadBytes, lanes, Map.of());
+        Map<String, String> context;
+        try {
+            context = Check.headers(contextHeaders.get(), Envelope.RESERVED_HEADERS);
+        } catch (InvalidMessageException e) {
+            throw new InvalidMessageException("the outbox's contextHeaders gave a bad header: " + e.getMessage(), e);
+        }
+        return new DefaultAppender(transaction, store, serializer, maxPayloadBytes, lanes, context);
     }
 
     @Override

@@ -4,6 +4,8 @@ import dev.outbox.internal.Check;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
 import java.sql.Connection;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The application's entry point: appends messages to the outbox inside the application's own transaction.
@@ -53,6 +55,7 @@ public interface Outbox {
         private MessageStore store;
         private MessageSerializer serializer;
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+        private Supplier<Map<String, String>> contextHeaders = Map::of;
 
         private Builder() {}
 
@@ -77,11 +80,32 @@ public interface Outbox {
             return this;
         }
 
+        /**
+         * Headers taken from the caller's context each time an appender is opened ({@link Outbox#in}), on the
+         * caller's thread: typically the W3C {@code traceparent} (and {@code tracestate}) of the current trace, so
+         * that consumers continue it. Headers given with {@link Appender#withHeaders} or on a {@link Message} win over
+         * these. Default: none.
+         *
+         * <pre>{@code
+         * .contextHeaders(() -> {
+         *     Map<String, String> carrier = new HashMap<>();
+         *     GlobalOpenTelemetry.getPropagators().getTextMapPropagator()
+         *             .inject(Context.current(), carrier, Map::put);
+         *     return carrier;
+         * })
+         * }</pre>
+         */
+        public Builder contextHeaders(Supplier<Map<String, String>> contextHeaders) {
+            this.contextHeaders = contextHeaders;
+            return this;
+        }
+
         /** @throws InvalidConfigurationException naming the bad setting */
         public Outbox build() {
             Check.notNull(store, "store");
             Check.positive(maxPayloadBytes, "maxPayloadBytes");
-            return new DefaultOutbox(store, serializer, maxPayloadBytes);
+            Check.notNull(contextHeaders, "contextHeaders");
+            return new DefaultOutbox(store, serializer, maxPayloadBytes, contextHeaders);
         }
     }
 }

@@ -91,6 +91,48 @@ class OutboxTest {
     }
 
     @Test
+    void headersOfTheCallersContextAreAddedAndGivenHeadersWin() {
+        java.util.concurrent.atomic.AtomicReference<String> current =
+                new java.util.concurrent.atomic.AtomicReference<>("00-aaa-01");
+        Outbox traced = Outbox.builder()
+                .store(store)
+                .contextHeaders(() -> Map.of("traceparent", current.get(), "tenant", "t1"))
+                .build();
+
+        MessageId fromContext = traced.in(tx).append(message("a"));
+        current.set("00-bbb-01");
+        MessageId overridden = traced.in(tx)
+                .withHeaders(Map.of("tenant", "t2"))
+                .append(Message.builder(TOPIC)
+                        .type("T")
+                        .payload("x", "text/plain")
+                        .header("traceparent", "00-given-01")
+                        .build());
+
+        assertThat(store.find(fromContext.value()).orElseThrow().headers())
+                .isEqualTo(Map.of("traceparent", "00-aaa-01", "tenant", "t1"));
+        assertThat(store.find(overridden.value()).orElseThrow().headers())
+                .isEqualTo(Map.of("traceparent", "00-given-01", "tenant", "t2"));
+    }
+
+    @Test
+    void aContextHeaderThatCannotTravelIsRefusedAtTheCall() {
+        Outbox bad = Outbox.builder()
+                .store(store)
+                .contextHeaders(() -> Map.of("message_id", "7"))
+                .build();
+        assertThatThrownBy(() -> bad.in(tx))
+                .isInstanceOf(InvalidMessageException.class)
+                .hasMessageContaining("contextHeaders")
+                .hasMessageContaining("reserved");
+        assertThatThrownBy(
+                        () -> Outbox.builder().store(store).contextHeaders(null).build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("contextHeaders");
+        assertThat(store.appendCalls()).isZero();
+    }
+
+    @Test
     void appendsSeveralInListOrder() {
         List<MessageId> ids = outbox.in(tx).appendAll(List.of(message("a"), message("b"), message("c")));
 

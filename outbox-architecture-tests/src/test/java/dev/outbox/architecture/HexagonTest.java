@@ -27,6 +27,8 @@ class HexagonTest {
 
     /** Adapter packages: each a technology behind one of the core's ports. */
     static final List<String> ADAPTERS = List.of(
+            "dev.outbox.broker.kafka",
+            "dev.outbox.broker.rabbit",
             "dev.outbox.consumer.dedup",
             "dev.outbox.metrics.micrometer",
             "dev.outbox.serializer.avro",

@@ -5,6 +5,7 @@ import dev.outbox.consumer.dedup.TransactionalHandler;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.store.jdbi.JdbiOutbox;
 import java.util.Objects;
+import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -30,24 +31,12 @@ public final class LowQuantityNotifier implements TransactionalHandler {
 
     @Override
     public void handle(Handle handle, IncomingMessage message) {
-        String type = message.envelope().type();
-        String sku;
-        int delta;
-        switch (type) {
-            case ProductQuantityIncreased.TYPE -> {
-                var e = serializer.read(message, ProductQuantityIncreased.class);
-                sku = e.sku();
-                delta = e.quantity();
-            }
-            case ProductQuantityShipped.TYPE -> {
-                var e = serializer.read(message, ProductQuantityShipped.class);
-                sku = e.sku();
-                delta = -e.quantity();
-            }
-            default -> {
-                return;
-            }
+        Optional<StockChange> change = StockChange.of(serializer, message);
+        if (change.isEmpty()) {
+            return; // another event of the warehouse: not this consumer's business
         }
+        String sku = change.get().sku();
+        int delta = change.get().delta();
         record State(int quantity, boolean low) {}
         State before = handle.createQuery("select quantity, low from low_quantity_notifier where sku = :sku for update")
                 .bind("sku", sku)

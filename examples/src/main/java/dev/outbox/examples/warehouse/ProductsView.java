@@ -4,6 +4,7 @@ import dev.outbox.IncomingMessage;
 import dev.outbox.consumer.dedup.TransactionalHandler;
 import dev.outbox.spi.MessageSerializer;
 import java.util.Objects;
+import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -24,23 +25,12 @@ public final class ProductsView implements TransactionalHandler {
 
     @Override
     public void handle(Handle handle, IncomingMessage message) {
-        String sku;
-        int delta;
-        switch (message.envelope().type()) {
-            case ProductQuantityIncreased.TYPE -> {
-                var e = serializer.read(message, ProductQuantityIncreased.class);
-                sku = e.sku();
-                delta = e.quantity();
-            }
-            case ProductQuantityShipped.TYPE -> {
-                var e = serializer.read(message, ProductQuantityShipped.class);
-                sku = e.sku();
-                delta = -e.quantity();
-            }
-            default -> {
-                return; // another event of the warehouse: not this view's business
-            }
+        Optional<StockChange> change = StockChange.of(serializer, message);
+        if (change.isEmpty()) {
+            return; // another event of the warehouse: not this consumer's business
         }
+        String sku = change.get().sku();
+        int delta = change.get().delta();
         handle.createUpdate("insert into products_view (sku, quantity) values (:sku, :delta)"
                         + " on conflict (sku) do update set quantity = products_view.quantity + :delta")
                 .bind("sku", sku)

@@ -17,6 +17,7 @@ import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiOutbox;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
+import dev.outbox.testkit.ReceivedMessages;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,50 +102,14 @@ class RabbitRelayIT {
         return relay;
     }
 
-    /** What one subscriber received: every copy by message id, and the arrival order. */
-    private static final class Received {
-        final Map<Long, List<IncomingMessage>> byId = new ConcurrentHashMap<>();
-        final List<IncomingMessage> arrivals = java.util.Collections.synchronizedList(new ArrayList<>());
-
-        void add(IncomingMessage m) {
-            arrivals.add(m);
-            byId.computeIfAbsent(m.messageId().value(), k -> new CopyOnWriteArrayList<>())
-                    .add(m);
-        }
-
-        Set<Long> ids() {
-            return byId.keySet();
-        }
-
-        /** Per topic and key, ids first arrive in id order (commit order here: one writer appends). */
-        void assertFirstSeenInKeyOrder() {
-            Map<String, List<Long>> byKey = new LinkedHashMap<>();
-            Set<Long> seen = new java.util.HashSet<>();
-            synchronized (arrivals) {
-                for (IncomingMessage m : arrivals) {
-                    if (seen.add(m.messageId().value())) {
-                        byKey.computeIfAbsent(
-                                        m.envelope().topic() + "/"
-                                                + m.envelope().key(),
-                                        k -> new ArrayList<>())
-                                .add(m.messageId().value());
-                    }
-                }
-            }
-            assertThat(byKey).isNotEmpty();
-            byKey.forEach(
-                    (key, ids) -> assertThat(ids).as("first arrivals of " + key).isSorted());
-        }
-    }
-
-    private Received subscribe(String pattern) {
-        Received received = new Received();
+    private ReceivedMessages subscribe(String pattern) {
+        ReceivedMessages received = new ReceivedMessages();
         broker.subscribe(
                 SubscriptionSpec.builder(rabbit.unique("e2e"))
                         .patterns(pattern)
                         .concurrency(4)
                         .build(),
-                received::add);
+                received);
         return received;
     }
 
@@ -181,8 +146,8 @@ class RabbitRelayIT {
 
     @Test
     void committedMessagesReachEachSubscriberThatSelectsThemInKeyOrderWithTheirEnvelope() {
-        Received warehouse = subscribe("Warehouse.Events.#");
-        Received billing = subscribe("Billing.#");
+        ReceivedMessages warehouse = subscribe("Warehouse.Events.#");
+        ReceivedMessages billing = subscribe("Billing.#");
         Map<Long, Message> committed = new LinkedHashMap<>();
         List<String> topics = List.of(
                 "Warehouse.Events.ProductAdded", "Warehouse.Events.ProductQuantityIncreased", "Billing.Invoice");
@@ -209,8 +174,8 @@ class RabbitRelayIT {
         assertThat(warehouse.ids()).isEqualTo(toWarehouse);
         assertThat(billing.ids()).isEqualTo(toBilling);
         assertThat(committed).hasSize(45 * 5);
-        for (Received got : List.of(warehouse, billing)) {
-            got.byId.forEach((id, copies) -> {
+        for (ReceivedMessages got : List.of(warehouse, billing)) {
+            got.byId().forEach((id, copies) -> {
                 IncomingMessage m = copies.get(0);
                 Message sent = committed.get(id);
                 assertThat(m.envelope().source()).isEqualTo(SOURCE);
@@ -228,7 +193,7 @@ class RabbitRelayIT {
 
     @Test
     void droppedConnectionsAndABrokerRestartMidStreamLoseNothing() throws Exception {
-        Received got = subscribe("Stream.#");
+        ReceivedMessages got = subscribe("Stream.#");
         startRelay();
         Set<Long> committed = ConcurrentHashMap.newKeySet();
         AtomicBoolean appending = new AtomicBoolean(true);
@@ -260,7 +225,7 @@ class RabbitRelayIT {
 
         await().atMost(WAIT).until(() -> got.ids().containsAll(committed));
         assertThat(got.ids()).isEqualTo(committed);
-        for (List<IncomingMessage> copies : got.byId.values()) {
+        for (List<IncomingMessage> copies : got.byId().values()) {
             // A duplicate is the same message again: same id, same payload.
             assertThat(copies)
                     .extracting(m -> new String(m.payload(), StandardCharsets.UTF_8))
@@ -271,12 +236,12 @@ class RabbitRelayIT {
         System.out.printf(
                 "e2e stream: %d committed, %d received more than once%n",
                 committed.size(),
-                got.byId.values().stream().filter(c -> c.size() > 1).count());
+                got.byId().values().stream().filter(c -> c.size() > 1).count());
     }
 
     @Test
     void anUnroutableMessageStopsItsLaneAndTellsTheMonitorWhileOtherLanesFlow() {
-        Received got = subscribe("Warehouse.#");
+        ReceivedMessages got = subscribe("Warehouse.#");
         String stuckKey = "sku-stuck";
         int stuckLane = Lanes.laneOf("Warehouse.Events.ProductAdded", stuckKey, LANES);
         MessageId poison = transaction(List.of(message("Nowhere.Events.Lost", stuckKey, "{}")), true)

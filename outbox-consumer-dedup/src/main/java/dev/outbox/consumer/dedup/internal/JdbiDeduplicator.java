@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,7 +164,7 @@ public final class JdbiDeduplicator implements Deduplicator {
         long start = System.nanoTime();
         boolean processed;
         try {
-            processed = s.jdbi().inTransaction(s.isolation(), h -> {
+            processed = inTransaction(h -> {
                 if (!table.record(h, s.consumer(), source, id)) {
                     return false;
                 }
@@ -248,5 +249,16 @@ public final class JdbiDeduplicator implements Deduplicator {
             }
             return cause;
         }
+    }
+
+    /**
+     * A transaction at the configured isolation. At the connection's own level (read committed, PostgreSQL's
+     * default) the level is left alone: setting it and restoring it would cost two round trips per message.
+     */
+    private <R> R inTransaction(org.jdbi.v3.core.HandleCallback<R, RuntimeException> work) {
+        if (s.isolation() == TransactionIsolationLevel.READ_COMMITTED) {
+            return s.jdbi().inTransaction(work);
+        }
+        return s.jdbi().inTransaction(s.isolation(), work);
     }
 }

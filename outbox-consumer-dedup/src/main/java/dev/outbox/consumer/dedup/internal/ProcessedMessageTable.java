@@ -32,6 +32,9 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * Thread-safe.
  */
 public final class ProcessedMessageTable {
+    /** One parser for every statement: it caches what it parsed, so each message does not parse its SQL again. */
+    private static final ColonPrefixSqlParser PARSER = new ColonPrefixSqlParser();
+
     /**
      * First key of the advisory lock that serialises migrations: a constant of this module, so that its locks do not
      * collide with the application's single-key locks; the second key is derived from the version table's name.
@@ -263,6 +266,6 @@ public final class ProcessedMessageTable {
 
     private static <S extends SqlStatement<S>> S plain(S statement) {
         return statement.configure(SqlStatements.class, c -> c.setTemplateEngine(TemplateEngine.NOP)
-                .setSqlParser(new ColonPrefixSqlParser()));
+                .setSqlParser(PARSER));
     }
 }

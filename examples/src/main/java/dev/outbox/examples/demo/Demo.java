@@ -1,0 +1,600 @@
+package dev.outbox.examples.demo;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Module;
+import com.google.inject.multibindings.OptionalBinder;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.IncomingMessage;
+import dev.outbox.MessageHandler;
+import dev.outbox.Relay;
+import dev.outbox.RelayListener;
+import dev.outbox.StoppedLane;
+import dev.outbox.Subscription;
+import dev.outbox.SubscriptionSpec;
+import dev.outbox.broker.kafka.KafkaBrokerSettings;
+import dev.outbox.broker.kafka.TopicPolicy;
+import dev.outbox.broker.kafka.guice.KafkaBrokerModule;
+import dev.outbox.broker.rabbit.RabbitBrokerSettings;
+import dev.outbox.broker.rabbit.guice.RabbitBrokerModule;
+import dev.outbox.consumer.dedup.DedupListener;
+import dev.outbox.consumer.dedup.DedupTable;
+import dev.outbox.consumer.dedup.Deduplicator;
+import dev.outbox.consumer.dedup.guice.DedupModule;
+import dev.outbox.examples.warehouse.Catalog;
+import dev.outbox.examples.warehouse.InsufficientQuantityOnHand;
+import dev.outbox.examples.warehouse.LowQuantityNotifier;
+import dev.outbox.examples.warehouse.NotifiedLowProductQuantity;
+import dev.outbox.examples.warehouse.Product;
+import dev.outbox.examples.warehouse.ProductsView;
+import dev.outbox.examples.warehouse.Warehouse;
+import dev.outbox.examples.warehouse.WarehouseSchema;
+import dev.outbox.guice.OutboxModule;
+import dev.outbox.kafka.embedded.EmbeddedKafka;
+import dev.outbox.serializer.avro.guice.AvroSerializerModule;
+import dev.outbox.serializer.jackson.guice.JacksonSerializerModule;
+import dev.outbox.spi.Broker;
+import dev.outbox.spi.MessageSerializer;
+import dev.outbox.store.jdbi.JdbiMessageStore;
+import dev.outbox.store.jdbi.JdbiOutbox;
+import dev.outbox.store.jdbi.JdbiStoreConfig;
+import dev.outbox.store.jdbi.guice.JdbiStoreModule;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Recorder;
+import org.jdbi.v3.core.Jdbi;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The warehouse, end to end: commands append events in their transactions, relays publish them, two deduplicating
+ * consumers build their own state, and at the end the read side is checked against the command side.
+ *
+ * <p>Runs on an embedded PostgreSQL and an embedded Kafka unless told otherwise. Wiring is Guice modules only: the
+ * broker is one module, chosen by {@code --broker}.
+ */
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = "The warehouse demo: commands -> outbox -> relay -> broker -> deduplicating consumers.")
+public final class Demo implements Callable<Integer> {
+
+    /** Which broker the demo publishes to. */
+    enum BrokerKind {
+        KAFKA,
+        RABBIT
+    }
+
+    @Option(
+            names = "--broker",
+            defaultValue = "kafka",
+            description = "kafka (embedded unless --bootstrap-servers) or"
+                    + " rabbit (a RabbitMQ at --amqp-uri). Default: ${DEFAULT-VALUE}.")
+    BrokerKind broker;
+
+    @Option(
+            names = "--jdbc-url",
+            description = "An existing PostgreSQL (the demo works in a schema of its own and"
+                    + " drops it). Default: an embedded PostgreSQL.")
+    String jdbcUrl;
+
+    @Option(names = "--db-user", defaultValue = "postgres", description = "Database user. Default: ${DEFAULT-VALUE}.")
+    String dbUser;
+
+    @Option(names = "--db-password", defaultValue = "", description = "Database password.")
+    String dbPassword;
+
+    @Option(names = "--bootstrap-servers", description = "An existing Kafka. Default: an embedded Kafka.")
+    String bootstrapServers;
+
+    @Option(
+            names = "--amqp-uri",
+            defaultValue = "amqp://guest:guest@127.0.0.1:5672",
+            description = "The RabbitMQ for --broker rabbit. Default: the local one as guest.")
+    String amqpUri;
+
+    @Option(names = "--products", defaultValue = "20", description = "Products. Default: ${DEFAULT-VALUE}.")
+    int products;
+
+    @Option(names = "--commands", defaultValue = "5000", description = "Stock commands. Default: ${DEFAULT-VALUE}.")
+    int commands;
+
+    @Option(
+            names = "--writers",
+            defaultValue = "4",
+            description = "Threads running commands. Default: ${DEFAULT-VALUE}.")
+    int writers;
+
+    @Option(
+            names = "--relays",
+            defaultValue = "2",
+            description = "Relay instances sharing the outbox." + " Default: ${DEFAULT-VALUE}.")
+    int relays;
+
+    @Option(names = "--avro", description = "Write events as Avro (schemas in the jar) instead of JSON.")
+    boolean avro;
+
+    @Option(
+            names = "--timeout",
+            defaultValue = "PT3M",
+            description = "How long to wait for the consumers to catch" + " up. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    /** The demo's subscriptions. */
+    private static final List<String> SUBSCRIPTIONS =
+            List.of(ProductsView.NAME, LowQuantityNotifier.NAME, "session-feed", "catalog-feed");
+
+    private final PrintStream out;
+
+    Demo(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(System.out, args));
+    }
+
+    /** Runs the demo with these arguments; returns the exit code (0 when the read side matches the command side). */
+    public static int run(PrintStream out, String... args) {
+        return new CommandLine(new Demo(out))
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (products < 1 || commands < 0 || writers < 1 || relays < 1) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "--products, --writers and --relays must be at least 1, --commands at least 0");
+        }
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String schema = "warehouse_demo_" + run;
+        String source = "warehouse-" + run;
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            String url = jdbcUrl;
+            if (url == null) {
+                out.println("starting an embedded PostgreSQL ...");
+                EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
+                resources.add(pg);
+                url = pg.getJdbcUrl("postgres", "postgres");
+                dbUser = "postgres";
+            }
+            createSchema(url, schema);
+            HikariDataSource pool = pool(url, schema);
+            resources.add(pool);
+            resources.add(() -> dropSchema(pool, schema));
+            Jdbi jdbi = Jdbi.create(pool);
+
+            Module brokerModule;
+            if (broker == BrokerKind.KAFKA) {
+                String servers = bootstrapServers;
+                if (servers == null) {
+                    out.println("starting an embedded Kafka ...");
+                    EmbeddedKafka kafka = EmbeddedKafka.builder().build();
+                    resources.add(kafka);
+                    kafka.start();
+                    servers = kafka.bootstrapServers();
+                }
+                brokerModule = new KafkaBrokerModule(KafkaBrokerSettings.builder(servers)
+                        .clientId("warehouse-demo-" + run)
+                        .topicPolicy(TopicPolicy.createMissing(8, (short) 1))
+                        .build());
+            } else {
+                String prefix = "warehouse-demo-" + run;
+                brokerModule = new RabbitBrokerModule(RabbitBrokerSettings.builder()
+                        .uri(amqpUri)
+                        .queuePrefix(prefix)
+                        .build());
+                resources.add(() -> RabbitQueues.delete(amqpUri, prefix, SUBSCRIPTIONS));
+            }
+            return runDemo(jdbi, schema, source, brokerModule, resources);
+        } finally {
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                try {
+                    resources.get(i).close();
+                } catch (Exception e) {
+                    out.println("warning: could not close " + resources.get(i) + ": " + e);
+                }
+            }
+        }
+    }
+
+    private int runDemo(Jdbi jdbi, String schema, String source, Module brokerModule, List<AutoCloseable> resources)
+            throws Exception {
+        Progress progress = new Progress();
+        JdbiStoreConfig storeConfig = JdbiStoreConfig.builder().schema(schema).build();
+        JdbiMessageStore.create(jdbi, storeConfig).migrate();
+        WarehouseSchema.create(jdbi);
+
+        // One injector per relay instance, as if each ran in its own process; the first also runs the application.
+        List<Injector> instances = new ArrayList<>();
+        for (int i = 0; i < relays; i++) {
+            instances.add(Guice.createInjector(application(jdbi, storeConfig, source, i, brokerModule, progress)));
+        }
+        Injector app = instances.get(0);
+        for (Injector injector : instances) {
+            resources.add(injector.getInstance(Broker.class));
+        }
+        JdbiOutbox outbox = app.getInstance(JdbiOutbox.class);
+        MessageSerializer serializer = app.getInstance(MessageSerializer.class);
+        Warehouse warehouse = new Warehouse(outbox);
+        Catalog catalog = new Catalog(outbox);
+        Deduplicator viewDedup = app.getInstance(DedupModule.key(ProductsView.NAME));
+        Deduplicator notifierDedup = app.getInstance(DedupModule.key(LowQuantityNotifier.NAME));
+        viewDedup.migrate();
+        resources.add(viewDedup);
+        resources.add(notifierDedup);
+
+        Broker broker = app.getInstance(Broker.class);
+        ProductsView view = new ProductsView(serializer);
+        MessageHandler viewHandler = viewDedup.wrap((h, m) -> {
+            view.handle(h, m);
+            progress.consumed(m);
+        });
+        resources.add(subscribe(broker, ProductsView.NAME, ProductsView.PATTERN, source, viewHandler));
+        MessageHandler notifierHandler = notifierDedup.wrap(new LowQuantityNotifier(serializer, outbox));
+        resources.add(
+                subscribe(broker, LowQuantityNotifier.NAME, LowQuantityNotifier.PATTERN, source, notifierHandler));
+        resources.add(subscribe(broker, "session-feed", "Warehouse.Notifications", source, m -> progress.notified()));
+        resources.add(subscribe(broker, "catalog-feed", "Warehouse.Entities.#", source, m -> {}));
+
+        List<Relay> relayList = new ArrayList<>();
+        for (Injector injector : instances) {
+            Relay relay = injector.getInstance(Relay.class);
+            resources.add(relay);
+            relay.start();
+            relayList.add(relay);
+        }
+        out.printf(
+                Locale.ROOT,
+                "broker %s, serializer %s, %d relay(s), %d products, %d commands on %d writers%n",
+                this.broker.name().toLowerCase(Locale.ROOT),
+                avro ? "avro" : "json",
+                relays,
+                products,
+                commands,
+                writers);
+
+        JdbiMessageStore store = app.getInstance(JdbiMessageStore.class);
+        warmUp(jdbi, warehouse, store, progress);
+        for (int p = 0; p < products; p++) {
+            String sku = sku(p);
+            jdbi.useTransaction(h -> catalog.create(h, "session-demo", new Product(sku, "Product " + sku)));
+        }
+
+        Thread reporter = new Thread(() -> progress.report(out, store), "outbox-demo-progress");
+        reporter.setDaemon(true);
+        reporter.start();
+        try {
+            runCommands(jdbi, warehouse, progress);
+            boolean caughtUp = awaitCaughtUp(jdbi, store, progress);
+            progress.stop();
+            reporter.join(2000);
+            return summary(jdbi, relayList, progress, caughtUp);
+        } finally {
+            progress.stop();
+        }
+    }
+
+    private Module application(
+            Jdbi jdbi,
+            JdbiStoreConfig storeConfig,
+            String source,
+            int instance,
+            Module brokerModule,
+            Progress progress) {
+        DedupTable table = DedupTable.DEFAULT.inSchema(storeConfig.schema().orElseThrow());
+        return com.google.inject.util.Modules.combine(
+                new AbstractModule() {
+                    @Override
+                    protected void configure() {
+                        bind(Jdbi.class).toInstance(jdbi);
+                        OptionalBinder.newOptionalBinder(binder(), RelayListener.class)
+                                .setBinding()
+                                .toInstance(progress);
+                        DedupModule.listeners(binder()).addBinding().toInstance(progress);
+                    }
+                },
+                new OutboxModule(source).withRelay(b -> b.id(source + "-relay-" + instance)),
+                new JdbiStoreModule(storeConfig),
+                avro ? new AvroSerializerModule() : new JacksonSerializerModule(),
+                brokerModule,
+                new DedupModule(ProductsView.NAME, table),
+                new DedupModule(LowQuantityNotifier.NAME, table));
+    }
+
+    /** Subscribes, ignoring messages of other demo runs that share the broker. */
+    private static Subscription subscribe(
+            Broker broker, String name, String pattern, String source, MessageHandler handler) {
+        return broker.subscribe(
+                SubscriptionSpec.builder(name).patterns(pattern).concurrency(4).build(), m -> {
+                    if (m.source().equals(source)) {
+                        handler.handle(m);
+                    }
+                });
+    }
+
+    /**
+     * Stocks every product once and waits until the view has it: topics get created and found by the consumers, so
+     * the figures that follow are those of a running system, not of its start.
+     */
+    private void warmUp(Jdbi jdbi, Warehouse warehouse, JdbiMessageStore store, Progress progress)
+            throws InterruptedException {
+        out.println("warming up (topics, subscriptions, lanes) ...");
+        for (int p = 0; p < products; p++) {
+            String sku = sku(p);
+            jdbi.useTransaction(h -> warehouse.increase(h, sku, 10));
+            progress.appended.incrementAndGet();
+        }
+        if (!awaitCaughtUp(jdbi, store, progress)) {
+            out.println("warning: the consumers did not catch up with the warm-up within " + timeout);
+        }
+        progress.reset();
+    }
+
+    private void runCommands(Jdbi jdbi, Warehouse warehouse, Progress progress) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(writers, r -> new Thread(r, "outbox-demo-writer"));
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int share = commands / writers + (w < commands % writers ? 1 : 0);
+                done.add(pool.submit(() -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    for (int i = 0; i < share; i++) {
+                        String sku = sku(random.nextInt(products));
+                        try {
+                            if (random.nextInt(10) < 6) {
+                                jdbi.useTransaction(h -> warehouse.increase(h, sku, 1 + random.nextInt(10)));
+                            } else {
+                                jdbi.useTransaction(h -> warehouse.ship(h, sku, 1 + random.nextInt(8)));
+                            }
+                            progress.appended.incrementAndGet();
+                        } catch (InsufficientQuantityOnHand refused) {
+                            progress.refused.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+            pool.awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private boolean awaitCaughtUp(Jdbi jdbi, JdbiMessageStore store, Progress progress) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long backlog = store.status().stream().mapToLong(s -> s.backlog()).sum();
+            if (backlog == 0 && mismatches(jdbi).isEmpty() && progress.consumed.get() >= progress.appended.get()) {
+                return true;
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        return false;
+    }
+
+    private static List<String> mismatches(Jdbi jdbi) {
+        return jdbi.withHandle(h -> h.createQuery("select coalesce(p.sku, v.sku) as sku, p.quantity as state,"
+                        + " v.quantity as view from warehouse_product p full join products_view v on v.sku = p.sku"
+                        + " where p.quantity is distinct from v.quantity order by 1")
+                .map((rs, ctx) -> rs.getString("sku") + ": command side " + rs.getObject("state") + ", view "
+                        + rs.getObject("view"))
+                .list());
+    }
+
+    private int summary(Jdbi jdbi, List<Relay> relayList, Progress progress, boolean caughtUp) {
+        List<String> mismatches = mismatches(jdbi);
+        List<StoppedLane> stopped = relayList.get(0).stoppedLanes();
+        long low = jdbi.withHandle(h -> h.createQuery("select count(*) from low_quantity_notifier where low")
+                .mapTo(Long.class)
+                .one());
+        out.println();
+        out.println("summary");
+        out.printf(
+                Locale.ROOT,
+                "  commands          %d committed, %d refused (insufficient quantity)%n",
+                progress.appended.get(),
+                progress.refused.get());
+        out.printf(
+                Locale.ROOT,
+                "  published         %d messages (%d low-quantity notifications, %d session"
+                        + " notifications delivered)%n",
+                progress.published.get(),
+                progress.lowNotices.get(),
+                progress.notified.get());
+        out.printf(
+                Locale.ROOT,
+                "  consumed          %d stock events by the products view, %d duplicates skipped%n",
+                progress.consumed.get(),
+                progress.skipped.get());
+        out.printf(
+                Locale.ROOT,
+                "  commit->publish   p50 %s  p99 %s%n",
+                ms(progress.publishLatency.percentile(50)),
+                ms(progress.publishLatency.percentile(99)));
+        out.printf(
+                Locale.ROOT,
+                "  commit->consume   p50 %s  p99 %s%n",
+                ms(progress.consumeLatency.percentile(50)),
+                ms(progress.consumeLatency.percentile(99)));
+        out.printf(Locale.ROOT, "  products low now  %d%n", low);
+        out.printf(Locale.ROOT, "  stopped lanes     %s%n", stopped.isEmpty() ? "none" : stopped);
+        if (caughtUp && mismatches.isEmpty()) {
+            out.printf(Locale.ROOT, "  products view     matches the command side for all %d products%n", products);
+        } else {
+            out.printf(
+                    Locale.ROOT,
+                    "  products view     DOES NOT MATCH the command side%s:%n",
+                    caughtUp ? "" : " (consumers did not catch up within " + timeout + ")");
+            mismatches.forEach(m -> out.println("    " + m));
+        }
+        return caughtUp && mismatches.isEmpty() && stopped.isEmpty() ? 0 : 1;
+    }
+
+    private static String ms(double micros) {
+        return String.format(Locale.ROOT, "%.1f ms", micros / 1000.0);
+    }
+
+    private static String sku(int i) {
+        return String.format(Locale.ROOT, "sku-%03d", i);
+    }
+
+    private void createSchema(String url, String schema) throws Exception {
+        try (HikariDataSource admin = pool(url, null);
+                Connection c = admin.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("create schema " + schema);
+        }
+    }
+
+    private static void dropSchema(HikariDataSource pool, String schema) throws Exception {
+        try (Connection c = pool.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("drop schema if exists " + schema + " cascade");
+        }
+    }
+
+    private HikariDataSource pool(String url, String schema) {
+        HikariConfig cfg = new HikariConfig();
+        cfg.setJdbcUrl(url);
+        cfg.setUsername(dbUser);
+        cfg.setPassword(dbPassword);
+        cfg.setMaximumPoolSize(writers + 4 * relays + 8);
+        cfg.setPoolName("outbox-demo");
+        if (schema != null) {
+            cfg.addDataSourceProperty("currentSchema", schema);
+        }
+        return new HikariDataSource(cfg);
+    }
+
+    /** Counts and latencies, shared by the relays' listener, the consumers and the reporter. */
+    static final class Progress implements RelayListener, DedupListener {
+        final AtomicLong appended = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
+        final AtomicLong published = new AtomicLong();
+        final AtomicLong consumed = new AtomicLong();
+        final AtomicLong skipped = new AtomicLong();
+        final AtomicLong notified = new AtomicLong();
+        final AtomicLong lowNotices = new AtomicLong();
+        final Latency publishLatency = new Latency();
+        final Latency consumeLatency = new Latency();
+        private volatile boolean running = true;
+
+        @Override
+        public void published(dev.outbox.OutgoingMessage message, Duration sinceCreated) {
+            published.incrementAndGet();
+            publishLatency.record(sinceCreated);
+            if (message.envelope().type().equals(NotifiedLowProductQuantity.TYPE)) {
+                lowNotices.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void skipped(String consumer, IncomingMessage message) {
+            skipped.incrementAndGet();
+        }
+
+        void consumed(IncomingMessage m) {
+            String type = m.envelope().type();
+            if (type.endsWith("ProductQuantityIncreased") || type.endsWith("ProductQuantityShipped")) {
+                consumed.incrementAndGet();
+                consumeLatency.record(Duration.between(m.envelope().createdAt(), Instant.now()));
+            }
+        }
+
+        /** Forgets the warm-up: counts and latencies start again from here. */
+        void reset() {
+            for (AtomicLong counter : List.of(appended, refused, published, consumed, skipped, notified, lowNotices)) {
+                counter.set(0);
+            }
+            publishLatency.reset();
+            consumeLatency.reset();
+        }
+
+        void notified() {
+            notified.incrementAndGet();
+        }
+
+        void stop() {
+            running = false;
+        }
+
+        void report(PrintStream out, JdbiMessageStore store) {
+            long[] last = {0, 0, 0, 0};
+            while (running) {
+                try {
+                    TimeUnit.SECONDS.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long a = appended.get();
+                long p = published.get();
+                long c = consumed.get();
+                long s = skipped.get();
+                long backlog;
+                try {
+                    backlog =
+                            store.status().stream().mapToLong(l -> l.backlog()).sum();
+                } catch (RuntimeException e) {
+                    backlog = -1;
+                }
+                out.printf(
+                        Locale.ROOT,
+                        "appended %6d/s  published %6d/s  consumed %6d/s  duplicates skipped %4d/s" + "  backlog %6d%n",
+                        a - last[0],
+                        p - last[1],
+                        c - last[2],
+                        s - last[3],
+                        backlog);
+                last[0] = a;
+                last[1] = p;
+                last[2] = c;
+                last[3] = s;
+            }
+        }
+    }
+
+    /** A latency histogram in microseconds, recorded from many threads. */
+    static final class Latency {
+        private final Recorder recorder = new Recorder(3);
+        private final org.HdrHistogram.Histogram total = new org.HdrHistogram.Histogram(3);
+
+        void record(Duration d) {
+            recorder.recordValue(Math.max(0, d.toNanos() / 1000));
+        }
+
+        synchronized void reset() {
+            recorder.reset();
+            total.reset();
+        }
+
+        synchronized double percentile(double p) {
+            total.add(recorder.getIntervalHistogram());
+            return total.getTotalCount() == 0 ? 0 : total.getValueAtPercentile(p);
+        }
+    }
+}

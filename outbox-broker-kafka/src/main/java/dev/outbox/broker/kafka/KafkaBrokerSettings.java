@@ -1,0 +1,365 @@
+package dev.outbox.broker.kafka;
+
+import dev.outbox.InvalidConfigurationException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * How {@link KafkaBroker} reaches Kafka and treats topics. Immutable, with value equality; built with {@link
+ * #builder(String)}.
+ *
+ * <p>Client properties are passed through to the Kafka clients as given, so TLS and SASL are configured the usual way
+ * ({@code security.protocol}, {@code ssl.*}, {@code sasl.*}), in {@link Builder#commonProperty} for every client or per
+ * client. A few properties are the adapter's and cannot be set, because its guarantees rest on them: the serializers,
+ * {@code acks=all} and {@code enable.idempotence=true} on the producer, no transactions, the consumer group (the
+ * subscription's name) and manual offset commits. {@link #toString()} never shows the values of properties that may
+ * hold secrets.
+ *
+ * <p>The adapter's own defaults, which a property given here overrides:
+ *
+ * <ul>
+ *   <li>producer: {@code linger.ms=5}, {@code request.timeout.ms=10000}, {@code delivery.timeout.ms=25000} (so every
+ *       publish future completes inside the relay's default 30 s publish timeout), {@code max.block.ms=10000} (the
+ *       longest a publish call can wait for metadata of a topic when Kafka is unreachable);
+ *   <li>consumer: {@code auto.offset.reset=earliest}, so a new subscription starts with the oldest retained record
+ *       rather than missing what was published before it first joined; {@code metadata.max.age.ms=5000}, so a
+ *       pattern subscription ({@code Warehouse.Events.#}) picks up a topic created after it within seconds;
+ *   <li>admin: {@code request.timeout.ms} and {@code default.api.timeout.ms} from {@link Builder#adminTimeout},
+ *       {@code metadata.recovery.strategy=none}.
+ * </ul>
+ */
+public final class KafkaBrokerSettings {
+    private static final Pattern SECRET = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key).*");
+
+    private static final Set<String> RESERVED_EVERYWHERE =
+            Set.of("bootstrap.servers", "key.serializer", "value.serializer", "key.deserializer", "value.deserializer");
+
+    private final String bootstrapServers;
+    private final String clientId;
+    private final Map<String, String> common;
+    private final Map<String, String> producer;
+    private final Map<String, String> consumer;
+    private final Map<String, String> admin;
+    private final TopicPolicy topicPolicy;
+    private final Duration adminTimeout;
+    private final Duration closeTimeout;
+    private final int maxBufferedPerPartition;
+
+    private KafkaBrokerSettings(Builder b) {
+        this.bootstrapServers = b.bootstrapServers;
+        this.clientId = b.clientId;
+        this.common = Map.copyOf(b.common);
+        this.producer = Map.copyOf(b.producer);
+        this.consumer = Map.copyOf(b.consumer);
+        this.admin = Map.copyOf(b.admin);
+        this.topicPolicy = b.topicPolicy;
+        this.adminTimeout = b.adminTimeout;
+        this.closeTimeout = b.closeTimeout;
+        this.maxBufferedPerPartition = b.maxBufferedPerPartition;
+    }
+
+    /**
+     * A builder for a broker reaching Kafka at {@code bootstrapServers} ({@code host:port[,host:port...]}).
+     *
+     * <p>The argument is checked in {@link Builder#build()}.
+     */
+    public static Builder builder(String bootstrapServers) {
+        return new Builder(bootstrapServers);
+    }
+
+    /** The {@code bootstrap.servers} of every client. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** The prefix of the clients' {@code client.id}. */
+    public String clientId() {
+        return clientId;
+    }
+
+    /** What happens with missing topics. */
+    public TopicPolicy topicPolicy() {
+        return topicPolicy;
+    }
+
+    /** The bound on each admin request (topic checks and creation). */
+    public Duration adminTimeout() {
+        return adminTimeout;
+    }
+
+    /** The bound on closing: flushing the producer, finishing a subscription's handlers in progress. */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /** How many fetched records a subscription buffers per partition before it pauses fetching from it. */
+    public int maxBufferedPerPartition() {
+        return maxBufferedPerPartition;
+    }
+
+    /** The producer's configuration: the adapter's defaults, the common properties, the producer's, and the fixed. */
+    Map<String, Object> producerConfig() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("linger.ms", "5");
+        c.put("request.timeout.ms", "10000");
+        c.put("delivery.timeout.ms", "25000");
+        c.put("max.block.ms", "10000");
+        c.putAll(common);
+        c.putAll(producer);
+        c.put("bootstrap.servers", bootstrapServers);
+        c.put("client.id", clientId + "-producer");
+        c.put("acks", "all");
+        c.put("enable.idempotence", "true");
+        return c;
+    }
+
+    /** A consumer's configuration for the group {@code groupId}. */
+    Map<String, Object> consumerConfig(String groupId, String clientSuffix) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("auto.offset.reset", "earliest");
+        // A pattern subscription finds topics created after it on the next metadata refresh: seconds, not the
+        // client's default five minutes.
+        c.put("metadata.max.age.ms", "5000");
+        c.putAll(common);
+        c.putAll(consumer);
+        c.put("bootstrap.servers", bootstrapServers);
+        c.put("client.id", clientId + "-" + clientSuffix);
+        c.put("group.id", groupId);
+        c.put("enable.auto.commit", "false");
+        return c;
+    }
+
+    /** The admin client's configuration. */
+    Map<String, Object> adminConfig() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("request.timeout.ms", Long.toString(adminTimeout.toMillis()));
+        c.put("default.api.timeout.ms", Long.toString(adminTimeout.toMillis()));
+        // While Kafka is unreachable an admin client that rebootstraps does so in a tight loop.
+        c.put("metadata.recovery.strategy", "none");
+        c.putAll(common);
+        c.putAll(admin);
+        c.put("bootstrap.servers", bootstrapServers);
+        c.put("client.id", clientId + "-admin");
+        return c;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof KafkaBrokerSettings s
+                && bootstrapServers.equals(s.bootstrapServers)
+                && clientId.equals(s.clientId)
+                && common.equals(s.common)
+                && producer.equals(s.producer)
+                && consumer.equals(s.consumer)
+                && admin.equals(s.admin)
+                && topicPolicy.equals(s.topicPolicy)
+                && adminTimeout.equals(s.adminTimeout)
+                && closeTimeout.equals(s.closeTimeout)
+                && maxBufferedPerPartition == s.maxBufferedPerPartition;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                bootstrapServers,
+                clientId,
+                common,
+                producer,
+                consumer,
+                admin,
+                topicPolicy,
+                adminTimeout,
+                closeTimeout,
+                maxBufferedPerPartition);
+    }
+
+    /** The settings, with the values of properties whose names suggest a secret replaced by {@code [hidden]}. */
+    @Override
+    public String toString() {
+        return "KafkaBrokerSettings[bootstrapServers=" + bootstrapServers + ", clientId=" + clientId + ", common="
+                + masked(common) + ", producer=" + masked(producer) + ", consumer=" + masked(consumer) + ", admin="
+                + masked(admin) + ", " + topicPolicy + ", adminTimeout=" + adminTimeout + ", closeTimeout="
+                + closeTimeout + ", maxBufferedPerPartition=" + maxBufferedPerPartition + "]";
+    }
+
+    private static Map<String, String> masked(Map<String, String> properties) {
+        Map<String, String> m = new TreeMap<>();
+        properties.forEach((k, v) -> m.put(k, SECRET.matcher(k).matches() ? "[hidden]" : v));
+        return m;
+    }
+
+    /** Builds {@link KafkaBrokerSettings}; validation happens in {@link #build()}. Not thread-safe. */
+    public static final class Builder {
+        private final String bootstrapServers;
+        private String clientId = "outbox";
+        private final Map<String, String> common = new LinkedHashMap<>();
+        private final Map<String, String> producer = new LinkedHashMap<>();
+        private final Map<String, String> consumer = new LinkedHashMap<>();
+        private final Map<String, String> admin = new LinkedHashMap<>();
+        private TopicPolicy topicPolicy = TopicPolicy.requireExisting();
+        private Duration adminTimeout = Duration.ofSeconds(10);
+        private Duration closeTimeout = Duration.ofSeconds(10);
+        private int maxBufferedPerPartition = 500;
+
+        private Builder(String bootstrapServers) {
+            this.bootstrapServers = bootstrapServers;
+        }
+
+        /** The prefix of every client's {@code client.id}, to find them in the broker's logs and quotas. Default {@code outbox}. */
+        public Builder clientId(String clientId) {
+            this.clientId = clientId;
+            return this;
+        }
+
+        /** A property for every client (producer, consumers, admin): {@code security.protocol}, {@code ssl.*}, {@code sasl.*}... */
+        public Builder commonProperty(String name, String value) {
+            common.put(name, value);
+            return this;
+        }
+
+        /** Several properties for every client. */
+        public Builder commonProperties(Map<String, String> properties) {
+            common.putAll(Objects.requireNonNull(properties, "properties"));
+            return this;
+        }
+
+        /** A producer property, e.g. {@code compression.type}, {@code max.request.size}; wins over a common one. */
+        public Builder producerProperty(String name, String value) {
+            producer.put(name, value);
+            return this;
+        }
+
+        /** Several producer properties. */
+        public Builder producerProperties(Map<String, String> properties) {
+            producer.putAll(Objects.requireNonNull(properties, "properties"));
+            return this;
+        }
+
+        /** A consumer property, e.g. {@code max.poll.records}, {@code auto.offset.reset}; wins over a common one. */
+        public Builder consumerProperty(String name, String value) {
+            consumer.put(name, value);
+            return this;
+        }
+
+        /** Several consumer properties. */
+        public Builder consumerProperties(Map<String, String> properties) {
+            consumer.putAll(Objects.requireNonNull(properties, "properties"));
+            return this;
+        }
+
+        /** An admin client property; wins over a common one. */
+        public Builder adminProperty(String name, String value) {
+            admin.put(name, value);
+            return this;
+        }
+
+        /** Several admin client properties. */
+        public Builder adminProperties(Map<String, String> properties) {
+            admin.putAll(Objects.requireNonNull(properties, "properties"));
+            return this;
+        }
+
+        /** What happens with missing topics. Default {@link TopicPolicy#requireExisting()}. */
+        public Builder topicPolicy(TopicPolicy topicPolicy) {
+            this.topicPolicy = topicPolicy;
+            return this;
+        }
+
+        /** The bound on each admin request (topic checks and creation). Default 10 s. */
+        public Builder adminTimeout(Duration adminTimeout) {
+            this.adminTimeout = adminTimeout;
+            return this;
+        }
+
+        /**
+         * The bound on closing the broker (flushing what the producer holds) and a subscription (waiting for handlers in
+         * progress), and on waiting for handlers of partitions taken away by a rebalance. Default 10 s.
+         */
+        public Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = closeTimeout;
+            return this;
+        }
+
+        /**
+         * How many fetched records a subscription holds per partition before it pauses fetching from that partition
+         * (resumed at half). Default 500.
+         */
+        public Builder maxBufferedPerPartition(int maxBufferedPerPartition) {
+            this.maxBufferedPerPartition = maxBufferedPerPartition;
+            return this;
+        }
+
+        /** @throws InvalidConfigurationException naming the bad setting or property */
+        public KafkaBrokerSettings build() {
+            if (bootstrapServers == null || bootstrapServers.isBlank()) {
+                throw new InvalidConfigurationException("bootstrapServers must not be blank");
+            }
+            if (clientId == null || clientId.isBlank()) {
+                throw new InvalidConfigurationException("clientId must not be blank");
+            }
+            if (topicPolicy == null) {
+                throw new InvalidConfigurationException("topicPolicy must not be null");
+            }
+            positive(adminTimeout, "adminTimeout");
+            positive(closeTimeout, "closeTimeout");
+            if (maxBufferedPerPartition <= 0) {
+                throw new InvalidConfigurationException(
+                        "maxBufferedPerPartition must be positive, was " + maxBufferedPerPartition);
+            }
+            checkProperties(common, "common");
+            checkProperties(producer, "producer");
+            checkProperties(consumer, "consumer");
+            checkProperties(admin, "admin");
+            for (Map<String, String> p : java.util.List.of(common, producer)) {
+                fixed(p, "acks", "all", "-1");
+                fixed(p, "enable.idempotence", "true");
+                forbidden(p, "transactional.id", "the outbox publishes without transactions");
+            }
+            for (Map<String, String> p : java.util.List.of(common, consumer)) {
+                forbidden(p, "group.id", "a subscription's group is its name");
+                fixed(p, "enable.auto.commit", "false");
+            }
+            return new KafkaBrokerSettings(this);
+        }
+
+        private static void checkProperties(Map<String, String> properties, String which) {
+            properties.forEach((k, v) -> {
+                if (k == null || k.isBlank()) {
+                    throw new InvalidConfigurationException(which + " property names must not be blank");
+                }
+                if (v == null) {
+                    throw new InvalidConfigurationException(which + " property " + k + " must not be null");
+                }
+                if (RESERVED_EVERYWHERE.contains(k)) {
+                    throw new InvalidConfigurationException(which + " property " + k
+                            + " is set by the adapter (use bootstrapServers(...); payloads are bytes)");
+                }
+            });
+        }
+
+        private static void fixed(Map<String, String> properties, String name, String... allowed) {
+            String v = properties.get(name);
+            if (v != null && !java.util.List.of(allowed).contains(v.trim().toLowerCase(java.util.Locale.ROOT))) {
+                throw new InvalidConfigurationException("property " + name + " must be " + allowed[0]
+                        + " (the outbox's delivery guarantees rest on it), was " + v);
+            }
+        }
+
+        private static void forbidden(Map<String, String> properties, String name, String why) {
+            if (properties.containsKey(name)) {
+                throw new InvalidConfigurationException("property " + name + " cannot be set: " + why);
+            }
+        }
+
+        private static void positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new InvalidConfigurationException(name + " must be a positive duration, was " + d);
+            }
+        }
+    }
+}

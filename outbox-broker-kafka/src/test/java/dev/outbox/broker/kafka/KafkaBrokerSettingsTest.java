@@ -1,0 +1,107 @@
+package dev.outbox.broker.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outbox.InvalidConfigurationException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class KafkaBrokerSettingsTest {
+
+    @Test
+    void neverShowsSecretsButShowsTheRest() {
+        KafkaBrokerSettings s = KafkaBrokerSettings.builder("kafka:9093")
+                .commonProperty("security.protocol", "SASL_SSL")
+                .commonProperty(
+                        "sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"hunter2\";")
+                .commonProperty("ssl.truststore.password", "changeit")
+                .producerProperty("ssl.key.password", "s3cr3t")
+                .consumerProperty("sasl.oauthbearer.token.endpoint.url", "https://idp/token-with-secret")
+                .build();
+
+        assertThat(s.toString())
+                .contains("kafka:9093", "security.protocol=SASL_SSL", "sasl.jaas.config=[hidden]")
+                .doesNotContain("hunter2", "changeit", "s3cr3t", "token-with-secret");
+    }
+
+    @Test
+    void theAdaptersGuaranteesCannotBeConfiguredAway() {
+        assertRefused(KafkaBrokerSettings.builder("k:9092").producerProperty("acks", "1"), "acks");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").commonProperty("enable.idempotence", "false"),
+                "enable.idempotence");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").producerProperty("transactional.id", "x"), "transactional.id");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").consumerProperty("group.id", "g"), "group.id");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").consumerProperty("enable.auto.commit", "true"),
+                "enable.auto.commit");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").producerProperty("value.serializer", "x"), "value.serializer");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").adminProperty("bootstrap.servers", "other:9092"),
+                "bootstrap.servers");
+        assertThat(KafkaBrokerSettings.builder("k:9092")
+                        .producerProperty("acks", "all")
+                        .build()
+                        .producerConfig())
+                .containsEntry("acks", "all")
+                .containsEntry("enable.idempotence", "true");
+    }
+
+    @Test
+    void badSettingsAreNamed() {
+        assertRefused(KafkaBrokerSettings.builder(" "), "bootstrapServers");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").clientId(""), "clientId");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").topicPolicy(null), "topicPolicy");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").closeTimeout(Duration.ZERO), "closeTimeout");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").adminTimeout(Duration.ofSeconds(-1)), "adminTimeout");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").maxBufferedPerPartition(0), "maxBufferedPerPartition");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").producerProperty("linger.ms", null), "linger.ms");
+        assertThatThrownBy(() -> TopicPolicy.createMissing(0, (short) 1))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("partitions");
+        assertThatThrownBy(() -> TopicPolicy.createMissing(3, (short) 0))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("replicationFactor");
+    }
+
+    @Test
+    void userPropertiesOverrideDefaultsAndTheGroupIsTheSubscription() {
+        KafkaBrokerSettings s = KafkaBrokerSettings.builder("k:9092")
+                .commonProperty("linger.ms", "20")
+                .producerProperty("linger.ms", "50")
+                .consumerProperty("auto.offset.reset", "latest")
+                .build();
+        assertThat(s.producerConfig()).containsEntry("linger.ms", "50").containsEntry("bootstrap.servers", "k:9092");
+        assertThat(s.consumerConfig("orders", "orders-1"))
+                .containsEntry("group.id", "orders")
+                .containsEntry("enable.auto.commit", "false")
+                .containsEntry("auto.offset.reset", "latest");
+        assertThat(KafkaBrokerSettings.builder("k:9092").build().consumerConfig("g", "g-1"))
+                .containsEntry("auto.offset.reset", "earliest");
+        assertThat(s.topicPolicy()).isEqualTo(TopicPolicy.requireExisting());
+    }
+
+    @Test
+    void equalSettingsAreEqual() {
+        KafkaBrokerSettings a = KafkaBrokerSettings.builder("k:9092")
+                .topicPolicy(TopicPolicy.createMissing(3, (short) 1))
+                .producerProperty("linger.ms", "10")
+                .build();
+        KafkaBrokerSettings b = KafkaBrokerSettings.builder("k:9092")
+                .topicPolicy(TopicPolicy.createMissing(3, (short) 1))
+                .producerProperty("linger.ms", "10")
+                .build();
+        assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+        assertThat(a).isNotEqualTo(KafkaBrokerSettings.builder("k:9092").build());
+    }
+
+    private static void assertRefused(KafkaBrokerSettings.Builder builder, String named) {
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining(named);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.outbox.broker.kafka;
+
+import dev.outbox.kafka.embedded.EmbeddedKafka;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The Kafka broker the integration tests of this module share: started once per test JVM, killed and deleted when it
+ * exits (by the embedded Kafka's shutdown hook). Tests that kill the broker start their own.
+ */
+final class TestKafka {
+    private static EmbeddedKafka shared;
+
+    private TestKafka() {}
+
+    static synchronized EmbeddedKafka shared() {
+        if (shared == null) {
+            EmbeddedKafka kafka = EmbeddedKafka.builder().build();
+            kafka.start();
+            shared = kafka;
+        }
+        return shared;
+    }
+
+    /** Settings for a broker on {@code kafka} that creates missing topics with {@code partitions} partitions. */
+    static KafkaBrokerSettings.Builder settings(EmbeddedKafka kafka, int partitions) {
+        return KafkaBrokerSettings.builder(kafka.bootstrapServers())
+                .clientId("outbox-it")
+                .topicPolicy(TopicPolicy.createMissing(partitions, (short) 1))
+                .closeTimeout(Duration.ofSeconds(5));
+    }
+
+    static Admin admin(EmbeddedKafka kafka) {
+        return Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()));
+    }
+
+    /** Every record of {@code topic} from the beginning, waiting up to {@code timeout} for at least {@code count}. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(
+            EmbeddedKafka kafka, String topic, int count, Duration timeout) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (Admin admin = admin(kafka);
+                KafkaConsumer<byte[], byte[]> consumer =
+                        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicDescription d = admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .get(topic);
+            List<TopicPartition> tps = new ArrayList<>();
+            d.partitions().forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (records.size() < count && System.nanoTime() - deadline < 0) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            // Whatever else is already there, so a test sees duplicates too.
+            Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+            Map<TopicPartition, Long> position = new HashMap<>();
+            tps.forEach(tp -> position.put(tp, consumer.position(tp)));
+            while (!position.equals(end) && System.nanoTime() - deadline < 0) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                tps.forEach(tp -> position.put(tp, consumer.position(tp)));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read topic " + topic, e);
+        }
+        return records;
+    }
+
+    static Set<String> topics(EmbeddedKafka kafka) throws Exception {
+        try (Admin admin = admin(kafka)) {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -115,8 +114,6 @@ final class AppendOverhead implements Benchmark {
     }
 
     /** Writers run business transactions (with a message when {@code outbox} is set); returns the rate and cost. */
-    private record Phase(double rate, Usage.PerUnit cost) {}
-
     private Phase closedLoop(Env env, HikariDataSource pool, Outbox outbox, Messages m) throws Exception {
         Settings s = env.settings();
         AtomicBoolean stop = new AtomicBoolean();
@@ -153,19 +150,7 @@ final class AppendOverhead implements Benchmark {
                     return null;
                 }));
             }
-            Thread.sleep(s.warmup().toMillis());
-            long d0 = done.sum();
-            Usage usage = Usage.start(env, null);
-            long t0 = System.nanoTime();
-            Thread.sleep(s.phase().toMillis());
-            long d1 = done.sum();
-            long t1 = System.nanoTime();
-            Usage.PerUnit cost = usage.per(d1 - d0);
-            stop.set(true);
-            for (Future<?> f : fs) {
-                f.get(1, TimeUnit.MINUTES);
-            }
-            return new Phase((d1 - d0) / ((t1 - t0) / 1e9), cost);
+            return Phase.measure(env, null, done, stop, fs);
         } finally {
             ex.shutdownNow();
         }

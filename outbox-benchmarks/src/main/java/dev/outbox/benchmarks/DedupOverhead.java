@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -113,8 +112,6 @@ final class DedupOverhead implements Benchmark {
                 .execute();
     }
 
-    private record Phase(double rate, Usage.PerUnit cost) {}
-
     private Phase closedLoop(Env env, MessageHandler handler, byte[] payload, AtomicLong ids, Usage.Counter statements)
             throws Exception {
         Settings s = env.settings();
@@ -146,19 +143,7 @@ final class DedupOverhead implements Benchmark {
                     return null;
                 }));
             }
-            Thread.sleep(s.warmup().toMillis());
-            long d0 = done.sum();
-            Usage usage = Usage.start(env, statements);
-            long t0 = System.nanoTime();
-            Thread.sleep(s.phase().toMillis());
-            long d1 = done.sum();
-            long t1 = System.nanoTime();
-            Usage.PerUnit cost = usage.per(d1 - d0);
-            stop.set(true);
-            for (Future<?> f : fs) {
-                f.get(1, TimeUnit.MINUTES);
-            }
-            return new Phase((d1 - d0) / ((t1 - t0) / 1e9), cost);
+            return Phase.measure(env, statements, done, stop, fs);
         } finally {
             ex.shutdownNow();
         }

@@ -138,6 +138,7 @@ public final class Publisher implements AutoCloseable {
     private void send(List<PendingPublish> batch) {
         OutboxException broken = null;
         Set<String> heldBack = new HashSet<>();
+        ConfirmChannel batchChannel = null;
         for (PendingPublish p : batch) {
             String orderKey = orderKey(p.message);
             if (broken != null) {
@@ -153,7 +154,8 @@ public final class Publisher implements AutoCloseable {
                         p.settle(new FatalException(invalid));
                         heldBack.add(orderKey);
                     } else {
-                        sendOne(p);
+                        ConfirmChannel used = sendOne(p, batchChannel);
+                        batchChannel = used != null ? used : batchChannel;
                     }
                 } catch (OutboxException e) {
                     p.settle(e);
@@ -183,10 +185,20 @@ public final class Publisher implements AutoCloseable {
         return null;
     }
 
-    /** Sends one message, or throws what stops the rest of the batch (no channel, blocked, window full). */
-    private void sendOne(PendingPublish p) {
+    /**
+     * Sends one message, or throws what stops the rest of the batch (no channel, blocked, window full, or the channel
+     * the batch started on is gone).
+     *
+     * @param batchChannel the channel earlier messages of this batch went out on, or null
+     * @return the channel it was sent on, or null if it was not sent
+     */
+    private ConfirmChannel sendOne(PendingPublish p, ConfirmChannel batchChannel) {
         if (p.isSettled()) {
-            return; // timed out while queued
+            return null; // timed out while queued
+        }
+        if (batchChannel != null && (channel != batchChannel || !batchChannel.channel.isOpen())) {
+            // Messages sent on the lost channel may be lost with it; one sent on a new channel could overtake them.
+            throw new RetriableException("not sent: the publishing channel closed during this batch");
         }
         String blocked = connection.blockedReason();
         if (blocked != null) {
@@ -204,12 +216,12 @@ public final class Publisher implements AutoCloseable {
         }
         if (!p.takePermit()) {
             window.release();
-            return;
+            return null;
         }
         ConfirmChannel cc = channel();
         Channel ch = cc.channel;
         if (!p.attach(cc, ch.getNextPublishSeqNo())) {
-            return;
+            return null;
         }
         try {
             ch.basicPublish(
@@ -222,6 +234,7 @@ public final class Publisher implements AutoCloseable {
             channel = null;
             throw AmqpErrors.translate("publishing to exchange " + settings.exchange() + " failed", e);
         }
+        return cc;
     }
 
     private ConfirmChannel channel() {

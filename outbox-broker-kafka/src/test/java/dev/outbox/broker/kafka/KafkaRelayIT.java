@@ -14,12 +14,13 @@ import dev.outbox.Relay;
 import dev.outbox.StoppedLane;
 import dev.outbox.SubscriptionSpec;
 import dev.outbox.kafka.embedded.EmbeddedKafka;
-import dev.outbox.spi.PartitionMonitor;
 import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiOutbox;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.ReceivedMessages;
+import dev.outbox.testkit.RecordingMonitor;
+import dev.outbox.testkit.TestTransactions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +32,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,8 +66,7 @@ class KafkaRelayIT {
     private static final String TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
-    private final List<StoppedLane> stopped = new CopyOnWriteArrayList<>();
-    private final List<Integer> restarted = new CopyOnWriteArrayList<>();
+    private final RecordingMonitor monitor = new RecordingMonitor();
     private JdbiMessageStore store;
     private JdbiOutbox outbox;
     private KafkaBroker broker;
@@ -98,17 +97,7 @@ class KafkaRelayIT {
                 .store(store)
                 .broker(broker)
                 .source(SOURCE)
-                .monitor(new PartitionMonitor() {
-                    @Override
-                    public void laneStopped(StoppedLane lane) {
-                        stopped.add(lane);
-                    }
-
-                    @Override
-                    public void laneRestarted(int lane) {
-                        restarted.add(lane);
-                    }
-                })
+                .monitor(monitor)
                 .frequency(Duration.ofMillis(20))
                 .backoff(Backoff.fixed(Duration.ofMillis(200)))
                 .maxAttempts(1000)
@@ -168,7 +157,7 @@ class KafkaRelayIT {
             });
             got.assertFirstSeenInKeyOrder();
         }
-        assertThat(stopped).isEmpty();
+        assertThat(monitor.stopped()).isEmpty();
     }
 
     @Test
@@ -227,7 +216,7 @@ class KafkaRelayIT {
                     .containsOnly(new String(copies.get(0).payload(), StandardCharsets.UTF_8));
         }
         got.assertFirstSeenInKeyOrder();
-        assertThat(stopped).isEmpty();
+        assertThat(monitor.stopped()).isEmpty();
         log.info(
                 "Kafka killed mid-stream: {} committed, {} received, {} more than once",
                 committed.size(),
@@ -265,9 +254,10 @@ class KafkaRelayIT {
         assertThat(flowing).isNotEmpty();
         Relay relay = startRelay();
 
-        await().atMost(WAIT).until(() -> stopped.size() == 1 && got.ids().containsAll(flowing));
+        await().atMost(WAIT)
+                .until(() -> monitor.stopped().size() == 1 && got.ids().containsAll(flowing));
 
-        StoppedLane lane = stopped.get(0);
+        StoppedLane lane = monitor.stopped().get(0);
         assertThat(lane.lane()).isEqualTo(stuckLane);
         assertThat(lane.messageId()).isEqualTo(poison);
         assertThat(lane.reason()).contains("RecordTooLarge", "max.message.bytes");
@@ -291,7 +281,7 @@ class KafkaRelayIT {
         all.add(poison.value());
         await().atMost(WAIT).until(() -> got.ids().containsAll(all) && backlog(-1) == 0);
         assertThat(got.ids()).isEqualTo(all);
-        assertThat(restarted).contains(stuckLane);
+        assertThat(monitor.restarted()).contains(stuckLane);
         assertThat(store.stoppedLanes()).isEmpty();
         got.assertFirstSeenInKeyOrder();
         assertThat(got.firstSeen(topic, stuckKey)).first().isEqualTo(poison.value());
@@ -322,24 +312,7 @@ class KafkaRelayIT {
 
     /** Appends {@code messages} in one transaction; returns their ids, or rolls back and returns none. */
     private List<MessageId> transaction(List<Message> messages, boolean commit) {
-        List<MessageId> ids = new ArrayList<>();
-        try {
-            pg.jdbi().useTransaction(h -> {
-                for (Message m : messages) {
-                    ids.add(outbox.in(h).append(m));
-                }
-                if (!commit) {
-                    throw new RolledBack();
-                }
-            });
-        } catch (RolledBack e) {
-            return List.of();
-        }
-        return ids;
-    }
-
-    private static final class RolledBack extends RuntimeException {
-        private static final long serialVersionUID = 1L;
+        return TestTransactions.append(pg.jdbi(), outbox.outbox(), messages, commit);
     }
 
     /** Messages still in the store: in {@code lane}, or in all lanes for -1. */

@@ -12,12 +12,13 @@ import dev.outbox.Outbox;
 import dev.outbox.Relay;
 import dev.outbox.StoppedLane;
 import dev.outbox.SubscriptionSpec;
-import dev.outbox.spi.PartitionMonitor;
 import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiOutbox;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.ReceivedMessages;
+import dev.outbox.testkit.RecordingMonitor;
+import dev.outbox.testkit.TestTransactions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,7 +54,7 @@ class RabbitRelayIT {
     private static final String SOURCE = "warehouse";
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
-    private final List<StoppedLane> stopped = new CopyOnWriteArrayList<>();
+    private final RecordingMonitor monitor = new RecordingMonitor();
     private JdbiMessageStore store;
     private JdbiOutbox outbox;
     private RabbitBroker broker;
@@ -84,12 +84,7 @@ class RabbitRelayIT {
                 .store(store)
                 .broker(broker)
                 .source(SOURCE)
-                .monitor(new PartitionMonitor() {
-                    @Override
-                    public void laneStopped(StoppedLane lane) {
-                        stopped.add(lane);
-                    }
-                })
+                .monitor(monitor)
                 .frequency(Duration.ofMillis(20))
                 .backoff(Backoff.fixed(Duration.ofMillis(100)))
                 .maxAttempts(1000)
@@ -124,24 +119,7 @@ class RabbitRelayIT {
 
     /** Appends {@code messages} in one transaction; returns their ids, or rolls back and returns none. */
     private List<MessageId> transaction(List<Message> messages, boolean commit) {
-        List<MessageId> ids = new ArrayList<>();
-        try {
-            pg.jdbi().useTransaction(h -> {
-                for (Message m : messages) {
-                    ids.add(outbox.in(h).append(m));
-                }
-                if (!commit) {
-                    throw new RolledBack();
-                }
-            });
-        } catch (RolledBack e) {
-            return List.of();
-        }
-        return ids;
-    }
-
-    private static final class RolledBack extends RuntimeException {
-        private static final long serialVersionUID = 1L;
+        return TestTransactions.append(pg.jdbi(), outbox.outbox(), messages, commit);
     }
 
     @Test
@@ -188,7 +166,7 @@ class RabbitRelayIT {
             });
             got.assertFirstSeenInKeyOrder();
         }
-        assertThat(stopped).isEmpty();
+        assertThat(monitor.stopped()).isEmpty();
     }
 
     @Test
@@ -232,7 +210,7 @@ class RabbitRelayIT {
                     .containsOnly(new String(copies.get(0).payload(), StandardCharsets.UTF_8));
         }
         got.assertFirstSeenInKeyOrder();
-        assertThat(stopped).isEmpty();
+        assertThat(monitor.stopped()).isEmpty();
         System.out.printf(
                 "e2e stream: %d committed, %d received more than once%n",
                 committed.size(),
@@ -263,9 +241,10 @@ class RabbitRelayIT {
         assertThat(flowing).isNotEmpty();
         startRelay();
 
-        await().atMost(WAIT).until(() -> stopped.size() == 1 && got.ids().containsAll(flowing));
+        await().atMost(WAIT)
+                .until(() -> monitor.stopped().size() == 1 && got.ids().containsAll(flowing));
 
-        StoppedLane lane = stopped.get(0);
+        StoppedLane lane = monitor.stopped().get(0);
         assertThat(lane.lane()).isEqualTo(stuckLane);
         assertThat(lane.messageId()).isEqualTo(poison);
         assertThat(lane.reason()).contains("unroutable");

@@ -17,9 +17,9 @@ import dev.outbox.Relay;
 import dev.outbox.RetriableException;
 import dev.outbox.StoppedLane;
 import dev.outbox.TransactionRequiredException;
-import dev.outbox.spi.PartitionMonitor;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.RecordingBroker;
+import dev.outbox.testkit.RecordingMonitor;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -264,7 +263,7 @@ class RelayIT {
         org.awaitility.Awaitility.await().atMost(WAIT).until(() -> rows() == 0);
 
         firstSeenByKey().values().forEach(seq -> assertThat(seq).containsExactlyElementsOf(sequence(20)));
-        assertThat(monitor.stopped).isEmpty();
+        assertThat(monitor.stopped()).isEmpty();
         assertThat(broker.attempted().stream()
                         .filter(m -> flaky.contains(m.envelope().messageId())))
                 .hasSizeGreaterThanOrEqualTo(flaky.size() * 3);
@@ -287,8 +286,10 @@ class RelayIT {
                 : Optional.empty());
         Relay relay = started(relayBuilder(store));
 
-        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> monitor.stopped.size() == 1);
-        StoppedLane stop = monitor.stopped.get(0);
+        org.awaitility.Awaitility.await()
+                .atMost(WAIT)
+                .until(() -> monitor.stopped().size() == 1);
+        StoppedLane stop = monitor.stopped().get(0);
         assertThat(stop.lane()).isEqualTo(poisonLane);
         assertThat(stop.messageId()).isEqualTo(poison);
         assertThat(stop.reason()).contains("record too large");
@@ -308,7 +309,7 @@ class RelayIT {
         relay.restart(poisonLane);
         org.awaitility.Awaitility.await().atMost(WAIT).until(() -> rows() == 0);
         assertThat(firstSeenByKey().get("bad-key")).containsExactly("poison", "after poison");
-        assertThat(monitor.restarted).containsExactly(poisonLane);
+        assertThat(monitor.restarted()).containsExactly(poisonLane);
         assertThat(relay.stoppedLanes()).isEmpty();
         assertThatThrownBy(() -> relay.restart(poisonLane))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -323,10 +324,12 @@ class RelayIT {
         MessageId stuck = appendCommitted("k", "stuck");
         broker.failWhen(m -> Optional.of(new RetriableException("timeout")));
         started(relayBuilder(store).maxAttempts(3));
-        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> monitor.stopped.size() == 1);
-        assertThat(monitor.stopped.get(0).messageId()).isEqualTo(stuck);
-        assertThat(monitor.stopped.get(0).attempts()).isEqualTo(3);
-        assertThat(monitor.stopped.get(0).reason()).contains("failed 3 times").contains("timeout");
+        org.awaitility.Awaitility.await()
+                .atMost(WAIT)
+                .until(() -> monitor.stopped().size() == 1);
+        assertThat(monitor.stopped().get(0).messageId()).isEqualTo(stuck);
+        assertThat(monitor.stopped().get(0).attempts()).isEqualTo(3);
+        assertThat(monitor.stopped().get(0).reason()).contains("failed 3 times").contains("timeout");
         assertThat(broker.attempted()).hasSize(3);
     }
 
@@ -338,9 +341,11 @@ class RelayIT {
                 ? Optional.of(new FatalException("unroutable"))
                 : Optional.empty());
         Relay relay = started(relayBuilder(store));
-        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> monitor.stopped.size() == 1);
+        org.awaitility.Awaitility.await()
+                .atMost(WAIT)
+                .until(() -> monitor.stopped().size() == 1);
 
-        ParkedMessage parked = relay.skip(monitor.stopped.get(0).lane());
+        ParkedMessage parked = relay.skip(monitor.stopped().get(0).lane());
         assertThat(parked.messageId()).isEqualTo(poison);
         org.awaitility.Awaitility.await().atMost(WAIT).until(() -> rows() == 0);
         assertThat(firstSeenByKey().get("k")).containsExactly("next");
@@ -447,20 +452,4 @@ class RelayIT {
     }
 
     record Unserializable(String value) {}
-
-    /** Records what the relay tells its monitor. */
-    static final class RecordingMonitor implements PartitionMonitor {
-        final List<StoppedLane> stopped = new CopyOnWriteArrayList<>();
-        final List<Integer> restarted = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void laneStopped(StoppedLane lane) {
-            stopped.add(lane);
-        }
-
-        @Override
-        public void laneRestarted(int lane) {
-            restarted.add(lane);
-        }
-    }
 }

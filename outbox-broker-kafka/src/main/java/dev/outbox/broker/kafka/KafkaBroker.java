@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -186,6 +187,7 @@ public final class KafkaBroker implements Broker {
         batch.forEach(m -> batchTopics.add(m.envelope().topic()));
         Map<String, OutboxException> topicFailures = new HashMap<>(topics.ensure(batchTopics));
         Map<TopicKey, OutboxException> failedKeys = new HashMap<>();
+        Set<String> limitsReread = new HashSet<>();
         boolean missingIsFatal = !topics.createsMissing();
 
         OutboxException unreachable = null;
@@ -216,7 +218,7 @@ public final class KafkaBroker implements Broker {
                 continue;
             }
             ProducerRecord<byte[], byte[]> record = record(m);
-            OutboxException tooLarge = overTopicLimit(record, what);
+            OutboxException tooLarge = overTopicLimit(record, what, limitsReread);
             if (tooLarge != null) {
                 f.completeExceptionally(tooLarge);
                 failedKeys.put(key, tooLarge);
@@ -249,9 +251,11 @@ public final class KafkaBroker implements Broker {
      * it too, but only after the records behind it (of the same key, in later batches) may have been written, so
      * they would overtake it. Counted from below (a batch's fixed overhead, key, value and headers), so a record
      * refused here is certainly too large; one close to the limit is left to Kafka. Skipped with compression, which
-     * can make a large record fit.
+     * can make a large record fit. The limit remembered may predate a change (an operator raised it to let a refused
+     * record through, and restarted its lane): it is read again, once per topic and batch, before a record is refused.
      */
-    private OutboxException overTopicLimit(ProducerRecord<byte[], byte[]> record, String what) {
+    private OutboxException overTopicLimit(
+            ProducerRecord<byte[], byte[]> record, String what, Set<String> limitsReread) {
         OptionalInt limit = topics.maxMessageBytes(record.topic());
         if (!uncompressed || limit.isEmpty()) {
             return null;
@@ -265,8 +269,12 @@ public final class KafkaBroker implements Broker {
         if (least <= limit.getAsInt()) {
             return null;
         }
-        // The limit may be raised to let it through: read it again next time.
-        topics.forget(record.topic());
+        if (limitsReread.add(record.topic())) {
+            limit = topics.rereadMaxMessageBytes(record.topic());
+            if (limit.isEmpty() || least <= limit.getAsInt()) {
+                return null;
+            }
+        }
         String why = "the record takes at least " + least + " bytes, more than the max.message.bytes ("
                 + limit.getAsInt() + ") of topic " + record.topic();
         return new FatalException(what + ": RecordTooLargeException: " + why, new RecordTooLargeException(why));

@@ -155,14 +155,17 @@ class KafkaBrokerIT {
                 .hasMessageContaining("RecordTooLarge")
                 .hasMessageContaining("max.message.bytes");
         assertFails(futures.get(1), RetriableException.class).hasMessageContaining("earlier message");
+        // Other keys keep using the topic meanwhile: the broker reads its limit again for them.
+        OutgoingMessage other = message(topic, "other", "meanwhile", Map.of());
+        creating.publish(List.of(other)).get(0).get(30, TimeUnit.SECONDS);
 
         setTopicConfig(topic, "max.message.bytes", "100000");
         for (CompletableFuture<Void> f : creating.publish(List.of(large, behind))) {
             f.get(30, TimeUnit.SECONDS);
         }
-        assertThat(TestKafka.readAll(kafka, topic, 2, java.time.Duration.ofSeconds(30)))
+        assertThat(TestKafka.readAll(kafka, topic, 3, java.time.Duration.ofSeconds(30)))
                 .extracting(r -> r.value().length)
-                .containsExactly(20_000, "behind".length());
+                .containsExactly("meanwhile".length(), 20_000, "behind".length());
     }
 
     @Test

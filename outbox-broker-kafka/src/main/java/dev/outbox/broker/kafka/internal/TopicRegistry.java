@@ -123,6 +123,28 @@ public final class TopicRegistry {
         return limit == null || limit == UNKNOWN_LIMIT ? OptionalInt.empty() : OptionalInt.of(limit);
     }
 
+    /**
+     * Reads the {@code max.message.bytes} of a topic known to exist again, now, and remembers it.
+     *
+     * @return the limit; empty when it cannot be read (Kafka then judges a record itself)
+     */
+    public OptionalInt rereadMaxMessageBytes(String topic) {
+        Admin a;
+        try {
+            a = admin.get();
+        } catch (RuntimeException e) {
+            log.debug("could not read max.message.bytes of topic {}: {}", topic, e.toString());
+            return OptionalInt.empty();
+        }
+        try {
+            int limit = limits(a, List.of(topic)).get(topic);
+            known.replace(topic, limit);
+            return limit == UNKNOWN_LIMIT ? OptionalInt.empty() : OptionalInt.of(limit);
+        } finally {
+            a.close(timeout);
+        }
+    }
+
     /** Forgets {@code topic}, so the next use checks it (and its limit) again: it was reported unknown, or too small. */
     public void forget(String topic) {
         known.remove(topic);

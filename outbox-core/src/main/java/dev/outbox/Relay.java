@@ -19,9 +19,10 @@ import java.util.UUID;
  * <p>Messages are spread over lanes by partition key. A relay claims a fair share of the lanes (several relays on one
  * table split them, and take over a dead relay's lanes within a few lease periods), fetches up to {@code batchSize}
  * messages per round from its running lanes, publishes them with many in flight, and deletes the acknowledged ones in
- * one statement. Within a lane, the first message that fails ends the lane's round, so later messages never overtake
- * it; a retriable failure is retried with backoff, and a fatal one, or {@code maxAttempts} failures, stop the lane and
- * tell the {@link PartitionMonitor}. Other lanes keep flowing.
+ * one statement. It runs {@code concurrency} rounds at once, each over its own share of the lanes. Within a lane, the
+ * first message that fails ends the lane's round, so later messages never overtake it; a retriable failure is retried
+ * with backoff, and a fatal one, or {@code maxAttempts} failures, stop the lane and tell the {@link PartitionMonitor}.
+ * Other lanes keep flowing.
  *
  * <p>Nothing runs until {@link #start()}; {@link #close()} stops every thread the relay started and gives its lanes
  * back. Thread-safe.
@@ -86,6 +87,9 @@ public interface Relay extends AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration frequency = Duration.ofMillis(100);
         private int batchSize = 1000;
+        /** Null: the default, 2, or the store's lane count when it has fewer. */
+        private Integer concurrency;
+
         private int maxAttempts = 10;
         private Backoff backoff = Backoff.DEFAULT;
         private Duration publishTimeout = Duration.ofSeconds(30);
@@ -159,6 +163,17 @@ public interface Relay extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Rounds in progress at once, each on its own thread over its own share of the relay's lanes (lane number
+         * modulo this), so that one round's reads and deletes overlap another's wait for the broker. A lane belongs to
+         * one of them for the relay's life: per-key order holds whatever the value. Each takes a database connection
+         * while it reads or deletes. Default 2 (1 for a store of one lane); at most the store's lane count.
+         */
+        public Builder concurrency(int concurrency) {
+            this.concurrency = concurrency;
+            return this;
+        }
+
         /** Attempts of one message before its lane is stopped. Default 10. */
         public Builder maxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
@@ -222,6 +237,12 @@ public interface Relay extends AutoCloseable {
             Check.notNull(clock, "clock");
             Check.positive(frequency, "frequency");
             Check.positive(batchSize, "batchSize");
+            int concurrency = this.concurrency != null ? this.concurrency : Math.min(2, store.lanes());
+            Check.positive(concurrency, "concurrency");
+            if (concurrency > store.lanes()) {
+                throw new InvalidConfigurationException("concurrency (" + concurrency
+                        + ") must be at most the store's lane count (" + store.lanes() + ")");
+            }
             Check.positive(maxAttempts, "maxAttempts");
             Check.notNull(backoff, "backoff");
             Check.positive(publishTimeout, "publishTimeout");
@@ -246,6 +267,7 @@ public interface Relay extends AutoCloseable {
                     clock,
                     frequency,
                     batchSize,
+                    concurrency,
                     maxAttempts,
                     backoff,
                     publishTimeout,

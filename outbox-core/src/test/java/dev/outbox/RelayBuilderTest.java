@@ -10,6 +10,7 @@ import dev.outbox.fake.FakeMessageStore;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,6 +37,8 @@ class RelayBuilderTest {
                 bad("frequency must be a positive duration", b -> b.frequency(ofMillis(-1))),
                 bad("batchSize must be positive, was 0", b -> b.batchSize(0)),
                 bad("batchSize must be positive, was -5", b -> b.batchSize(-5)),
+                bad("concurrency must be positive, was 0", b -> b.concurrency(0)),
+                bad("concurrency (5) must be at most the store's lane count (4)", b -> b.concurrency(5)),
                 bad("maxAttempts must be positive, was 0", b -> b.maxAttempts(0)),
                 bad("backoff must not be null", b -> b.backoff(null)),
                 bad("publishTimeout must be a positive duration", b -> b.publishTimeout(Duration.ZERO)),
@@ -74,6 +77,17 @@ class RelayBuilderTest {
                 .heartbeat(heartbeat)
                 .build()) {
             assertThat(relay.id()).startsWith("warehouse-");
+        }
+    }
+
+    @Test
+    void theDefaultConcurrencyFitsAStoreOfOneLane() {
+        try (Relay relay = Relay.builder()
+                .store(new FakeMessageStore(1))
+                .broker(BROKER)
+                .source("warehouse")
+                .build()) {
+            assertThat(relay.drainNow().published()).isZero();
         }
     }
 

@@ -40,10 +40,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The relay engine.
  *
- * <p>Threads, each named after the relay: the relay loop (runs rounds), the heartbeat (renews and rebalances lane
- * claims, so a slow round never costs the lease) and maintenance (lag check, purge). The heartbeat thread owns the
- * lane assignment and publishes it through a volatile field; the round lock owns the per-lane retry and stop state, so
- * {@link #drainNow()} and the loop never run a round at the same time.
+ * <p>Threads, each named after the relay: one round loop per {@link Worker} (each runs the rounds of its own share of
+ * the lanes, so that one round's fetch and delete overlap another's wait for acknowledgements), the heartbeat (renews
+ * and rebalances lane claims, so a slow round never costs the lease) and maintenance (lag check, purge). The heartbeat
+ * thread owns the lane assignment and publishes it through a volatile field; each worker's lock owns the retry and stop
+ * state of its lanes, so {@link #drainNow()} and a loop never run the same worker's round at the same time.
  *
  * <p>Whether a lane is stopped comes from two sources that disagree for a while: the claims of the last heartbeat
  * (which may predate a stop or restart) and what this relay did itself since. Each piece of knowledge carries the
@@ -54,22 +55,20 @@ public final class DefaultRelay implements Relay {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
     /** How often a wait for acknowledgements looks up to see whether the relay is closing. */
     private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** The first wait after a round that published; it doubles while rounds find nothing, up to the frequency. */
+    /**
+     * The first wait after a round that published; the waits grow with the time since (doubling while rounds find
+     * nothing), up to the frequency.
+     */
     private static final long FIRST_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final RelaySettings s;
-    private final ReentrantLock roundLock = new ReentrantLock();
-    private final Semaphore wake = new Semaphore(0);
+    private final Worker[] workers;
     private final Object lifecycle = new Object();
     /** Serialises heartbeats and releases, the two writers of {@link #held}. */
     private final ReentrantLock claimLock = new ReentrantLock();
 
     /** Written by whoever heartbeats (heartbeat thread, or drainNow before start); read by rounds. */
     private volatile Held held = Held.NONE;
-
-    // Guarded by roundLock.
-    private final Map<Integer, LaneRetry> retries = new HashMap<>();
-    private final Map<Integer, LaneState> laneStates = new HashMap<>();
 
     /**
      * Lanes restarted or skipped through this relay, with the time the store confirmed it; applied by the next round,
@@ -80,11 +79,17 @@ public final class DefaultRelay implements Relay {
     // Guarded by lifecycle.
     private boolean started;
     private boolean closed;
-    private Thread loop;
+    private final List<Thread> loops = new ArrayList<>();
     private ScheduledExecutorService heartbeats;
     private ScheduledExecutorService maintenance;
     private AutoCloseable appendSubscription;
-    /** True between start and close: the loop and the heartbeat thread run. */
+    /**
+     * When a round last published (System.nanoTime), whichever worker ran it: a worker whose round found nothing waits
+     * as long as has passed since, up to the frequency.
+     */
+    private volatile long lastPublishedNanos;
+
+    /** True between start and close: the loops and the heartbeat thread run. */
     private volatile boolean running;
     /** Set once by close: waits for acknowledgements give up, so close need not wait out the publish timeout. */
     private volatile boolean closing;
@@ -93,6 +98,11 @@ public final class DefaultRelay implements Relay {
 
     public DefaultRelay(RelaySettings settings) {
         this.s = settings;
+        this.lastPublishedNanos = System.nanoTime() - settings.frequency().toNanos();
+        this.workers = new Worker[settings.concurrency()];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i);
+        }
     }
 
     /**
@@ -148,9 +158,12 @@ public final class DefaultRelay implements Relay {
                     s.maintenanceInterval().toNanos(),
                     s.maintenanceInterval().toNanos(),
                     TimeUnit.NANOSECONDS);
-            appendSubscription = s.store().onAppend(wake::release);
-            loop = named("").newThread(this::runLoop);
-            loop.start();
+            appendSubscription = s.store().onAppend(this::wakeAll);
+            for (Worker w : workers) {
+                Thread t = named(workers.length == 1 ? "" : "rounds-" + w.index).newThread(w::runLoop);
+                loops.add(t);
+                t.start();
+            }
             log.info(
                     "relay {} started for source {}: {} of {} lanes",
                     s.relayId(),
@@ -162,7 +175,7 @@ public final class DefaultRelay implements Relay {
 
     @Override
     public void close() {
-        Thread loopThread;
+        List<Thread> loopThreads;
         synchronized (lifecycle) {
             if (closed) {
                 return;
@@ -170,14 +183,17 @@ public final class DefaultRelay implements Relay {
             closed = true;
             running = false;
             closing = true;
-            loopThread = loop;
+            loopThreads = List.copyOf(loops);
         }
-        wake.release();
+        wakeAll();
         long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
-        if (loopThread != null && loopThread != Thread.currentThread()) {
+        for (Thread loopThread : loopThreads) {
+            if (loopThread == Thread.currentThread()) {
+                continue;
+            }
             join(loopThread, deadline);
             if (loopThread.isAlive()) {
-                log.warn("relay {} loop did not stop within {}; interrupting it", s.relayId(), CLOSE_WAIT);
+                log.warn("relay {}: {} did not stop within {}; interrupting it", s.relayId(), loopThread, CLOSE_WAIT);
                 loopThread.interrupt();
                 join(loopThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             }
@@ -298,7 +314,7 @@ public final class DefaultRelay implements Relay {
         if (running) {
             safeHeartbeat();
         }
-        wake.release();
+        wakeAll();
     }
 
     // --- heartbeat and maintenance -------------------------------------------------------------------------------
@@ -328,7 +344,7 @@ public final class DefaultRelay implements Relay {
                     assignment.fairShare(),
                     assignment.liveRelays());
             tellListener(() -> s.listener().lanesOwned(assignment.claims().size()));
-            wake.release();
+            wakeAll();
         }
     }
 
@@ -366,44 +382,11 @@ public final class DefaultRelay implements Relay {
         }
     }
 
-    // --- the loop ------------------------------------------------------------------------------------------------
+    // --- the rounds ----------------------------------------------------------------------------------------------
 
-    private void runLoop() {
-        int consecutiveErrors = 0;
-        long idleWait = s.frequency().toNanos();
-        while (running) {
-            long waitNanos;
-            try {
-                Round r = runRound();
-                consecutiveErrors = 0;
-                // Messages that keep coming are looked for at once rather than after a poll: the wake-up on commit
-                // comes late or not at all when commits are frequent (PostgreSQL delivers its notifications in
-                // bursts then), and it may be switched off. An idle relay backs off to its frequency.
-                if (r.fullBatch() || r.published() > 0) {
-                    idleWait = Math.min(FIRST_LOOK_NANOS, s.frequency().toNanos());
-                    continue;
-                }
-                waitNanos = Math.min(idleWait, r.nextRetryInNanos());
-                idleWait = Math.min(idleWait * 2, s.frequency().toNanos());
-            } catch (RuntimeException e) {
-                consecutiveErrors++;
-                Duration delay = s.backoff().delay(consecutiveErrors);
-                log.warn(
-                        "relay {}: round failed ({} in a row), next in {} ms",
-                        s.relayId(),
-                        consecutiveErrors,
-                        delay.toMillis(),
-                        e);
-                waitNanos = delay.toNanos();
-            }
-            try {
-                if (waitNanos > 0 && wake.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
-                    wake.drainPermits();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+    private void wakeAll() {
+        for (Worker w : workers) {
+            w.wake.release();
         }
     }
 
@@ -416,17 +399,27 @@ public final class DefaultRelay implements Relay {
         }
         long published = 0;
         int rounds = 0;
-        while (true) {
+        boolean[] done = new boolean[workers.length];
+        boolean progress = true;
+        while (progress) {
+            progress = false;
             if (!running) {
                 heartbeat();
             }
-            Round r = runRound();
-            rounds++;
-            published += r.published();
-            // A round that published nothing would be followed by an identical one: what failed waits out its
-            // backoff, what was fenced belongs to another relay now.
-            if (r.fetched() == 0 || r.published() == 0) {
-                break;
+            for (Worker w : workers) {
+                if (done[w.index]) {
+                    continue;
+                }
+                Round r = w.runRound();
+                rounds++;
+                published += r.published();
+                // A round that published nothing would be followed by an identical one: what failed waits out its
+                // backoff, what was fenced belongs to another relay now.
+                if (r.fetched() == 0 || r.published() == 0) {
+                    done[w.index] = true;
+                } else {
+                    progress = true;
+                }
             }
         }
         return new DrainResult(published, rounds, s.store().stoppedLanes());
@@ -434,142 +427,299 @@ public final class DefaultRelay implements Relay {
 
     private record Round(int fetched, int published, int failed, boolean fullBatch, long nextRetryInNanos) {}
 
-    private Round runRound() {
-        roundLock.lock();
-        try {
-            return round();
-        } finally {
-            roundLock.unlock();
+    /**
+     * Runs the rounds of one share of the lanes: those whose number modulo the concurrency is its index. A lane
+     * belongs to one worker for the relay's life, so two rounds never have messages of one lane in flight at once,
+     * while one worker's database work overlaps another's wait for acknowledgements.
+     *
+     * <p>Its lock owns the retry and stop state of its lanes, so {@link #drainNow()} and the loop never run its round
+     * at the same time.
+     */
+    private final class Worker {
+        final int index;
+        final ReentrantLock lock = new ReentrantLock();
+        final Semaphore wake = new Semaphore(0);
+
+        // Guarded by lock.
+        private final Map<Integer, LaneRetry> retries = new HashMap<>();
+        private final Map<Integer, LaneState> laneStates = new HashMap<>();
+
+        Worker(int index) {
+            this.index = index;
         }
-    }
 
-    private Round round() {
-        long began = System.nanoTime();
-        Held h = held;
-        List<LaneClaim> claims = h.claims();
-        applyResumed();
-        Set<Integer> stopped = reconcileStops(claims, h.takenAtNanos());
+        boolean owns(int lane) {
+            return lane % workers.length == index;
+        }
 
-        // Lanes whose head failed wait out their backoff, then send only the head until it goes through.
-        List<LaneClaim> eligible = new ArrayList<>(claims.size());
-        long nextRetry = Long.MAX_VALUE;
-        for (LaneClaim c : claims) {
-            if (stopped.contains(c.lane())) {
-                continue;
+        void runLoop() {
+            int consecutiveErrors = 0;
+            while (running) {
+                long waitNanos;
+                try {
+                    Round r = runRound();
+                    consecutiveErrors = 0;
+                    // Messages that keep coming are looked for at once rather than after a poll: the wake-up on
+                    // commit comes late or not at all when commits are frequent (PostgreSQL delivers its
+                    // notifications in bursts then), and it may be switched off. An idle relay backs off to its
+                    // frequency. What one worker found says traffic is coming: the others look at once too.
+                    if (r.fullBatch() || r.published() > 0) {
+                        lastPublishedNanos = System.nanoTime();
+                        for (Worker other : workers) {
+                            if (other != this) {
+                                other.wake.release();
+                            }
+                        }
+                        continue;
+                    }
+                    long sincePublished = System.nanoTime() - lastPublishedNanos;
+                    waitNanos = Math.min(
+                            Math.min(s.frequency().toNanos(), Math.max(FIRST_LOOK_NANOS, sincePublished)),
+                            r.nextRetryInNanos());
+                } catch (RuntimeException e) {
+                    consecutiveErrors++;
+                    Duration delay = s.backoff().delay(consecutiveErrors);
+                    log.warn(
+                            "relay {}: round failed ({} in a row), next in {} ms",
+                            s.relayId(),
+                            consecutiveErrors,
+                            delay.toMillis(),
+                            e);
+                    waitNanos = delay.toNanos();
+                }
+                try {
+                    if (waitNanos > 0 && wake.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
+                        wake.drainPermits();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
-            LaneRetry retry = retries.get(c.lane());
-            if (retry != null) {
-                long wait = retry.retryAtNanos - began;
-                if (wait > 0) {
-                    nextRetry = Math.min(nextRetry, wait);
+        }
+
+        Round runRound() {
+            lock.lock();
+            try {
+                return round();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private Round round() {
+            long began = System.nanoTime();
+            Held h = held;
+            List<LaneClaim> claims = new ArrayList<>();
+            for (LaneClaim c : h.claims()) {
+                if (owns(c.lane())) {
+                    claims.add(c);
+                }
+            }
+            applyResumed();
+            Set<Integer> stopped = reconcileStops(claims, h.takenAtNanos());
+
+            // Lanes whose head failed wait out their backoff, then send only the head until it goes through.
+            List<LaneClaim> eligible = new ArrayList<>(claims.size());
+            long nextRetry = Long.MAX_VALUE;
+            for (LaneClaim c : claims) {
+                if (stopped.contains(c.lane())) {
                     continue;
                 }
+                LaneRetry retry = retries.get(c.lane());
+                if (retry != null) {
+                    long wait = retry.retryAtNanos - began;
+                    if (wait > 0) {
+                        nextRetry = Math.min(nextRetry, wait);
+                        continue;
+                    }
+                }
+                eligible.add(c);
             }
-            eligible.add(c);
-        }
-        if (eligible.isEmpty()) {
-            releaseSurplus();
-            return new Round(0, 0, 0, false, nextRetry);
-        }
-
-        List<StoredMessage> fetched = s.store().fetch(eligible, s.batchSize());
-        List<StoredMessage> toSend = new ArrayList<>(fetched.size());
-        Set<Integer> probed = new HashSet<>();
-        for (StoredMessage m : fetched) {
-            // A lane retrying its head sends only the head, so at most one message of it is in flight.
-            if (!retries.containsKey(m.lane()) || probed.add(m.lane())) {
-                toSend.add(m);
+            if (eligible.isEmpty()) {
+                releaseSurplus(this);
+                return new Round(0, 0, 0, false, nextRetry);
             }
-        }
 
-        List<OutgoingMessage> outgoing = new ArrayList<>(toSend.size());
-        List<OutboxException> refused = new ArrayList<>(toSend.size());
-        List<OutgoingMessage> publishable = new ArrayList<>(toSend.size());
-        Map<Integer, OutboxException> blocked = new HashMap<>();
-        for (StoredMessage m : toSend) {
-            OutgoingMessage o = null;
-            OutboxException error = blocked.get(m.lane());
-            if (error == null) {
-                try {
-                    o = toOutgoing(m);
-                    publishable.add(o);
-                } catch (OutboxException e) {
-                    // A row no envelope can carry (written around the appender) is a poison message: it stops its
-                    // own lane, instead of failing every round of every lane; the lane's later messages stay back.
-                    error = new FatalException("message " + m.id() + " cannot be sent: " + e.getMessage(), e);
-                    blocked.put(m.lane(), error);
+            List<StoredMessage> fetched = s.store().fetch(eligible, s.batchSize());
+            List<StoredMessage> toSend = new ArrayList<>(fetched.size());
+            Set<Integer> probed = new HashSet<>();
+            for (StoredMessage m : fetched) {
+                // A lane retrying its head sends only the head, so at most one message of it is in flight.
+                if (!retries.containsKey(m.lane()) || probed.add(m.lane())) {
+                    toSend.add(m);
                 }
             }
-            outgoing.add(o);
-            refused.add(error);
-        }
-        List<OutboxException> sentResults = publish(publishable);
-        List<OutboxException> results = new ArrayList<>(toSend.size());
-        int next = 0;
-        for (int i = 0; i < toSend.size(); i++) {
-            results.add(refused.get(i) != null ? refused.get(i) : sentResults.get(next++));
+
+            List<OutgoingMessage> outgoing = new ArrayList<>(toSend.size());
+            List<OutboxException> refused = new ArrayList<>(toSend.size());
+            List<OutgoingMessage> publishable = new ArrayList<>(toSend.size());
+            Map<Integer, OutboxException> blocked = new HashMap<>();
+            for (StoredMessage m : toSend) {
+                OutgoingMessage o = null;
+                OutboxException error = blocked.get(m.lane());
+                if (error == null) {
+                    try {
+                        o = toOutgoing(m);
+                        publishable.add(o);
+                    } catch (OutboxException e) {
+                        // A row no envelope can carry (written around the appender) is a poison message: it stops
+                        // its own lane, instead of failing every round of every lane; the lane's later messages
+                        // stay back.
+                        error = new FatalException("message " + m.id() + " cannot be sent: " + e.getMessage(), e);
+                        blocked.put(m.lane(), error);
+                    }
+                }
+                outgoing.add(o);
+                refused.add(error);
+            }
+            List<OutboxException> sentResults = publish(publishable);
+            List<OutboxException> results = new ArrayList<>(toSend.size());
+            int next = 0;
+            for (int i = 0; i < toSend.size(); i++) {
+                results.add(refused.get(i) != null ? refused.get(i) : sentResults.get(next++));
+            }
+
+            List<MessageId> acked = new ArrayList<>(toSend.size());
+            Map<Integer, Integer> failedAt = new HashMap<>();
+            int failed = 0;
+            long now = s.clock().millis();
+            for (int i = 0; i < toSend.size(); i++) {
+                StoredMessage m = toSend.get(i);
+                if (failedAt.containsKey(m.lane())) {
+                    continue; // an earlier message of this lane failed: this one waits for it
+                }
+                OutboxException error = results.get(i);
+                OutgoingMessage sent = outgoing.get(i);
+                if (error == null) {
+                    acked.add(m.id());
+                    retries.remove(m.lane());
+                    Duration age =
+                            Duration.ofMillis(Math.max(0, now - m.createdAt().toEpochMilli()));
+                    tellListener(() -> s.listener().published(sent, age));
+                } else {
+                    failedAt.put(m.lane(), i);
+                    if (!(error instanceof Abandoned)) {
+                        failed++;
+                        if (sent != null) {
+                            tellListener(() -> s.listener().publishFailed(sent, error));
+                        }
+                    }
+                }
+            }
+
+            Map<Integer, LaneClaim> claimByLane = new HashMap<>();
+            eligible.forEach(c -> claimByLane.put(c.lane(), c));
+            int published = acked.isEmpty() ? 0 : s.store().acknowledge(s.relayId(), eligible, acked);
+            if (published < acked.size()) {
+                log.warn(
+                        "relay {}: {} of {} published messages were not acknowledged in the store: their lanes moved"
+                                + " to another relay, which will publish them again",
+                        s.relayId(),
+                        acked.size() - published,
+                        acked.size());
+                // Learn at once which lanes moved, rather than publish them again until the next heartbeat.
+                if (running) {
+                    safeHeartbeat();
+                }
+            }
+
+            for (Map.Entry<Integer, Integer> e : failedAt.entrySet()) {
+                StoredMessage head = toSend.get(e.getValue());
+                laneFailed(claimByLane.get(e.getKey()), head, results.get(e.getValue()), began);
+            }
+            releaseSurplus(this);
+
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - began);
+            int fetchedCount = fetched.size();
+            int publishedCount = published;
+            int failedCount = failed;
+            tellListener(() -> s.listener().roundCompleted(fetchedCount, publishedCount, failedCount, elapsed));
+            long retryIn = Long.MAX_VALUE;
+            for (LaneRetry r : retries.values()) {
+                retryIn = Math.min(retryIn, Math.max(0, r.retryAtNanos - System.nanoTime()));
+            }
+            boolean full = fetched.size() >= s.batchSize() && failed == 0;
+            return new Round(fetched.size(), published, failed, full, Math.min(retryIn, nextRetry));
         }
 
-        List<MessageId> acked = new ArrayList<>(toSend.size());
-        Map<Integer, Integer> failedAt = new HashMap<>();
-        int failed = 0;
-        long now = s.clock().millis();
-        for (int i = 0; i < toSend.size(); i++) {
-            StoredMessage m = toSend.get(i);
-            if (failedAt.containsKey(m.lane())) {
-                continue; // an earlier message of this lane failed: this one waits for it
+        private void laneFailed(LaneClaim claim, StoredMessage head, OutboxException error, long now) {
+            if (error instanceof Abandoned) {
+                // Not an attempt: the message is published again by whoever holds the lane next.
+                return;
             }
-            OutboxException error = results.get(i);
-            OutgoingMessage sent = outgoing.get(i);
-            if (error == null) {
-                acked.add(m.id());
-                retries.remove(m.lane());
-                Duration age = Duration.ofMillis(Math.max(0, now - m.createdAt().toEpochMilli()));
-                tellListener(() -> s.listener().published(sent, age));
-            } else {
-                failedAt.put(m.lane(), i);
-                if (!(error instanceof Abandoned)) {
-                    failed++;
-                    if (sent != null) {
-                        tellListener(() -> s.listener().publishFailed(sent, error));
+            int attempts = head.attempts() + 1;
+            String reason = describe(error);
+            boolean fatal = !error.isRetriable() || error instanceof FatalException;
+            if (fatal || attempts >= s.maxAttempts()) {
+                String why = (fatal ? "fatal: " : "failed " + attempts + " times: ") + reason;
+                var stopped = s.store().stop(s.relayId(), claim, head, why);
+                retries.remove(claim.lane());
+                // Taken after the store answered: a heartbeat sent later knows the stop. An empty answer means the
+                // lane was stopped already or has moved; either way this relay must not publish it on the claims it
+                // has.
+                laneStates.put(claim.lane(), new LaneState(true, System.nanoTime(), stopped.isPresent()));
+                if (stopped.isPresent()) {
+                    log.warn("relay {}: lane {} stopped at message {} ({})", s.relayId(), claim.lane(), head.id(), why);
+                    notifyMonitor(() -> s.monitor().laneStopped(stopped.get()));
+                }
+                return;
+            }
+            s.store().recordFailure(s.relayId(), claim, head.id(), reason);
+            LaneRetry retry = retries.computeIfAbsent(claim.lane(), k -> new LaneRetry());
+            retry.retryAtNanos = now + s.backoff().delay(attempts).toNanos();
+            log.debug(
+                    "relay {}: lane {} message {} failed (attempt {}): {}",
+                    s.relayId(),
+                    claim.lane(),
+                    head.id(),
+                    attempts,
+                    reason);
+        }
+
+        /** Applies restarts and skips of this worker's lanes made through this relay since its last round. */
+        private void applyResumed() {
+            for (Map.Entry<Integer, Long> e : resumed.entrySet()) {
+                int lane = e.getKey();
+                long at = e.getValue();
+                if (owns(lane) && resumed.remove(lane, at)) {
+                    LaneState known = laneStates.get(lane);
+                    if (known == null || at - known.sinceNanos() > 0) {
+                        laneStates.put(lane, new LaneState(false, at, true));
+                        retries.remove(lane);
                     }
                 }
             }
         }
 
-        Map<Integer, LaneClaim> claimByLane = new HashMap<>();
-        eligible.forEach(c -> claimByLane.put(c.lane(), c));
-        int published = acked.isEmpty() ? 0 : s.store().acknowledge(s.relayId(), eligible, acked);
-        if (published < acked.size()) {
-            log.warn(
-                    "relay {}: {} of {} published messages were not acknowledged in the store: their lanes moved to"
-                            + " another relay, which will publish them again",
-                    s.relayId(),
-                    acked.size() - published,
-                    acked.size());
-            // Learn at once which lanes moved, rather than publish them again until the next heartbeat.
-            if (running) {
-                safeHeartbeat();
+        /**
+         * Merges the heartbeat's view of stopped lanes, taken at {@code seenAt}, with what this relay learnt since,
+         * and returns the lanes to leave alone. A lane the heartbeat reports running after this relay knew it stopped
+         * was restarted elsewhere (another relay, a command line): the monitor hears of it.
+         */
+        private Set<Integer> reconcileStops(List<LaneClaim> claims, long seenAt) {
+            Set<Integer> stopped = new HashSet<>();
+            for (LaneClaim c : claims) {
+                LaneState known = laneStates.get(c.lane());
+                if (known == null || seenAt - known.sinceNanos() > 0) {
+                    if (known != null && known.stopped() && known.confirmed() && !c.stopped()) {
+                        retries.remove(c.lane());
+                        log.info("relay {}: lane {} runs again", s.relayId(), c.lane());
+                        notifyMonitor(() -> s.monitor().laneRestarted(c.lane()));
+                    }
+                    known = new LaneState(c.stopped(), seenAt, true);
+                    laneStates.put(c.lane(), known);
+                }
+                if (known.stopped()) {
+                    stopped.add(c.lane());
+                }
             }
+            return stopped;
         }
 
-        for (Map.Entry<Integer, Integer> e : failedAt.entrySet()) {
-            StoredMessage head = toSend.get(e.getValue());
-            laneFailed(claimByLane.get(e.getKey()), head, results.get(e.getValue()), began);
+        void forget(int lane) {
+            retries.remove(lane);
         }
-        releaseSurplus();
-
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - began);
-        int fetchedCount = fetched.size();
-        int publishedCount = published;
-        int failedCount = failed;
-        tellListener(() -> s.listener().roundCompleted(fetchedCount, publishedCount, failedCount, elapsed));
-        long retryIn = Long.MAX_VALUE;
-        for (LaneRetry r : retries.values()) {
-            retryIn = Math.min(retryIn, Math.max(0, r.retryAtNanos - System.nanoTime()));
-        }
-        boolean full = fetched.size() >= s.batchSize() && failed == 0;
-        return new Round(fetched.size(), published, failed, full, Math.min(retryIn, nextRetry));
     }
 
     private OutgoingMessage toOutgoing(StoredMessage m) {
@@ -635,105 +785,37 @@ public final class DefaultRelay implements Relay {
         return new RetriableException(String.valueOf(t), t);
     }
 
-    private void laneFailed(LaneClaim claim, StoredMessage head, OutboxException error, long now) {
-        if (error instanceof Abandoned) {
-            // Not an attempt: the message is published again by whoever holds the lane next.
-            return;
-        }
-        int attempts = head.attempts() + 1;
-        String reason = describe(error);
-        boolean fatal = !error.isRetriable() || error instanceof FatalException;
-        if (fatal || attempts >= s.maxAttempts()) {
-            String why = (fatal ? "fatal: " : "failed " + attempts + " times: ") + reason;
-            var stopped = s.store().stop(s.relayId(), claim, head, why);
-            retries.remove(claim.lane());
-            // Taken after the store answered: a heartbeat sent later knows the stop. An empty answer means the lane was
-            // stopped already or has moved; either way this relay must not publish it on the claims it has.
-            laneStates.put(claim.lane(), new LaneState(true, System.nanoTime(), stopped.isPresent()));
-            if (stopped.isPresent()) {
-                log.warn("relay {}: lane {} stopped at message {} ({})", s.relayId(), claim.lane(), head.id(), why);
-                notifyMonitor(() -> s.monitor().laneStopped(stopped.get()));
-            }
-            return;
-        }
-        s.store().recordFailure(s.relayId(), claim, head.id(), reason);
-        LaneRetry retry = retries.computeIfAbsent(claim.lane(), k -> new LaneRetry());
-        retry.retryAtNanos = now + s.backoff().delay(attempts).toNanos();
-        log.debug(
-                "relay {}: lane {} message {} failed (attempt {}): {}",
-                s.relayId(),
-                claim.lane(),
-                head.id(),
-                attempts,
-                reason);
-    }
-
     private static String describe(OutboxException error) {
         String text = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
         return text.length() > 2000 ? text.substring(0, 2000) : text;
     }
 
-    /** Applies restarts and skips made through this relay since the last round. */
-    private void applyResumed() {
-        for (Map.Entry<Integer, Long> e : resumed.entrySet()) {
-            int lane = e.getKey();
-            long at = e.getValue();
-            if (resumed.remove(lane, at)) {
-                LaneState known = laneStates.get(lane);
-                if (known == null || at - known.sinceNanos() > 0) {
-                    laneStates.put(lane, new LaneState(false, at, true));
-                    retries.remove(lane);
-                }
-            }
-        }
-    }
-
-    /**
-     * Merges the heartbeat's view of stopped lanes, taken at {@code seenAt}, with what this relay learnt since, and
-     * returns the lanes to leave alone. A lane the heartbeat reports running after this relay knew it stopped was
-     * restarted elsewhere (another relay, a command line): the monitor hears of it.
-     */
-    private Set<Integer> reconcileStops(List<LaneClaim> claims, long seenAt) {
-        Set<Integer> stopped = new HashSet<>();
-        for (LaneClaim c : claims) {
-            LaneState known = laneStates.get(c.lane());
-            if (known == null || seenAt - known.sinceNanos() > 0) {
-                if (known != null && known.stopped() && known.confirmed() && !c.stopped()) {
-                    retries.remove(c.lane());
-                    log.info("relay {}: lane {} runs again", s.relayId(), c.lane());
-                    notifyMonitor(() -> s.monitor().laneRestarted(c.lane()));
-                }
-                known = new LaneState(c.stopped(), seenAt, true);
-                laneStates.put(c.lane(), known);
-            }
-            if (known.stopped()) {
-                stopped.add(c.lane());
-            }
-        }
-        return stopped;
-    }
-
-    private void releaseSurplus() {
+    /** Releases the lanes over this relay's fair share that belong to {@code worker}, between two of its rounds. */
+    private void releaseSurplus(Worker worker) {
         claimLock.lock();
         try {
-            releaseSurplusLocked();
+            releaseSurplusLocked(worker);
         } finally {
             claimLock.unlock();
         }
     }
 
-    private void releaseSurplusLocked() {
+    private void releaseSurplusLocked(Worker worker) {
         LaneAssignment a = held.assignment();
         int surplus = a.claims().size() - a.fairShare();
         if (surplus <= 0 || a.fairShare() == 0) {
             return;
         }
-        // Release the highest lanes: between rounds, nothing of theirs is in flight.
-        List<LaneClaim> sorted = new ArrayList<>(a.claims());
-        sorted.sort((x, y) -> Integer.compare(y.lane(), x.lane()));
         List<Integer> give = new ArrayList<>();
-        for (int i = 0; i < surplus; i++) {
-            give.add(sorted.get(i).lane());
+        for (int lane : surplusLanes(a.claims(), surplus)) {
+            // Only the worker's own lanes: nothing of them is in flight between its rounds. The others release
+            // theirs at the end of their own rounds.
+            if (worker.owns(lane)) {
+                give.add(lane);
+            }
+        }
+        if (give.isEmpty()) {
+            return;
         }
         s.store().release(s.relayId(), give);
         List<LaneClaim> keep = new ArrayList<>(a.claims());
@@ -743,9 +825,36 @@ public final class DefaultRelay implements Relay {
                 new LaneAssignment(keep, a.fairShare(), a.liveRelays()),
                 current.takenAtNanos(),
                 current.validUntilNanos());
-        give.forEach(retries::remove);
+        give.forEach(worker::forget);
         log.info("relay {} released {} lanes to other relays, keeps {}", s.relayId(), give.size(), keep.size());
         tellListener(() -> s.listener().lanesOwned(keep.size()));
+    }
+
+    /**
+     * The {@code surplus} lanes to give away: the highest ones, taken each time from the worker that holds the most,
+     * so the lanes kept stay spread evenly over the workers.
+     */
+    private List<Integer> surplusLanes(List<LaneClaim> claims, int surplus) {
+        List<List<Integer>> byWorker = new ArrayList<>();
+        for (int i = 0; i < workers.length; i++) {
+            byWorker.add(new ArrayList<>());
+        }
+        claims.stream()
+                .map(LaneClaim::lane)
+                .sorted((x, y) -> Integer.compare(y, x))
+                .forEach(lane -> byWorker.get(lane % workers.length).add(lane));
+        List<Integer> give = new ArrayList<>(surplus);
+        int[] taken = new int[workers.length];
+        for (int n = 0; n < surplus; n++) {
+            int richest = 0;
+            for (int i = 1; i < workers.length; i++) {
+                if (byWorker.get(i).size() - taken[i] > byWorker.get(richest).size() - taken[richest]) {
+                    richest = i;
+                }
+            }
+            give.add(byWorker.get(richest).get(taken[richest]++));
+        }
+        return give;
     }
 
     private void notifyMonitor(Runnable call) {

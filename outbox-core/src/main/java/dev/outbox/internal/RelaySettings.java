@@ -19,6 +19,7 @@ public record RelaySettings(
         Clock clock,
         Duration frequency,
         int batchSize,
+        int concurrency,
         int maxAttempts,
         Backoff backoff,
         Duration publishTimeout,

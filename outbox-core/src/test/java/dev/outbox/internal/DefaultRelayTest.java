@@ -507,6 +507,118 @@ class DefaultRelayTest {
         assertThat(monitor.behind()).containsOnly(laneA);
     }
 
+    // --- concurrent rounds ---------------------------------------------------------------------------------
+
+    @Test
+    void concurrentRoundsKeepEveryLanesOrderThroughRetries() {
+        List<Long> ids = new ArrayList<>();
+        Map<Long, Integer> laneOf = new HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            for (int lane = 0; lane < LANES; lane++) {
+                long id = append(keyInLane(lane));
+                ids.add(id);
+                laneOf.put(id, lane);
+            }
+        }
+        // A failure in lanes of different rounds: each holds back only the later messages of its own lane.
+        broker.script(ids.get(9), retriable("busy"));
+        broker.script(ids.get(42), retriable("busy"), retriable("still busy"));
+        broker.script(ids.get(100), retriable("busy"));
+        Relay relay = build(relay().concurrency(3).batchSize(25));
+        relay.start();
+
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+
+        // Each message counted published once, and each lane's in id order.
+        assertThat(listener.published()).containsExactlyInAnyOrderElementsOf(ids);
+        Map<Integer, List<Long>> publishedByLane = new HashMap<>();
+        listener.published().forEach(id -> publishedByLane
+                .computeIfAbsent(laneOf.get(id), k -> new ArrayList<>())
+                .add(id));
+        assertThat(publishedByLane).hasSize(LANES).allSatisfy((lane, laneIds) -> assertThat(laneIds)
+                .isSorted());
+        assertThat(monitor.stopped()).isEmpty();
+    }
+
+    @Test
+    void aRoundWaitingForTheBrokerDoesNotHoldUpTheLanesOfAnother() {
+        long a1 = append(KEY_A); // lane 1: the second round's
+        long b1 = append(KEY_B); // lane 2: the first round's
+        broker.script(a1, never());
+        Relay relay = build(relay().concurrency(2).publishTimeout(ofSeconds(30)));
+        relay.start();
+
+        // With one round at a time b1 would be deleted only once a1's wait ended, 30 s from now.
+        await().atMost(ofSeconds(5)).until(() -> store.waitingIds().equals(List.of(a1)));
+        long b2 = append(KEY_B);
+        await().atMost(ofSeconds(5)).until(() -> store.waitingIds().equals(List.of(a1)));
+
+        assertThat(broker.acknowledged()).containsExactly(b1, b2);
+    }
+
+    @Test
+    void aRoundThatPublishedMakesTheOthersLookAgainSoon() {
+        store.silent(true);
+        long a1 = append(KEY_A);
+        Relay relay = build(relay().concurrency(2).frequency(ofHours(1)));
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.publishedIds().contains(a1));
+
+        long b1 = append(KEY_B); // the other round's lane, and nothing wakes it
+
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+        assertThat(broker.publishedIds()).containsExactly(a1, b1);
+    }
+
+    @Test
+    void drainNowRunsTheRoundsOfEveryShareOfTheLanes() {
+        List<Long> ids = new ArrayList<>();
+        Map<Long, Integer> laneOf = new HashMap<>();
+        for (int i = 0; i < 3; i++) {
+            for (int lane = 0; lane < LANES; lane++) {
+                long id = append(keyInLane(lane));
+                ids.add(id);
+                laneOf.put(id, lane);
+            }
+        }
+        Relay relay = build(relay().concurrency(4).batchSize(2));
+
+        DrainResult result = relay.drainNow();
+
+        assertThat(result.published()).isEqualTo(ids.size());
+        assertThat(store.waitingIds()).isEmpty();
+        assertThat(broker.batches()).allSatisfy(batch -> assertThat(batch)
+                .extracting(id -> laneOf.get(id) % 4)
+                .as("a round publishes only its own lanes")
+                .containsOnly(laneOf.get(batch.get(0)) % 4));
+    }
+
+    @Test
+    void releasesSurplusLanesFromEachRoundsShareEvenly() {
+        Relay relay = build(relay().concurrency(2));
+        relay.drainNow();
+
+        store.heartbeat("relay-2", ofSeconds(30));
+        relay.drainNow();
+
+        assertThat(relay.ownedLanes()).containsExactly(0, 1, 2, 3);
+        assertThat(store.releases()).containsExactly(List.of(6, 4), List.of(7, 5));
+    }
+
+    @Test
+    void closeStopsTheThreadOfEveryRound() {
+        Relay relay = build(relay().concurrency(3));
+        relay.start();
+        assertThat(relayThreads())
+                .contains("outbox-relay-relay-1-rounds-0", "outbox-relay-relay-1-rounds-1")
+                .contains("outbox-relay-relay-1-rounds-2", "outbox-relay-relay-1-heartbeat");
+
+        relay.close();
+
+        assertThat(relayThreads()).isEmpty();
+        assertThat(store.leaves()).containsExactly("relay-1");
+    }
+
     // --- fencing and lanes -----------------------------------------------------------------------------------
 
     @Test
@@ -742,8 +854,13 @@ class DefaultRelayTest {
 
     // --- helpers ---------------------------------------------------------------------------------------------
 
+    /**
+     * One round at a time, so that the batches a test expects do not depend on how two rounds interleave; the tests
+     * of {@code concurrency} set their own.
+     */
     private Relay.Builder relay() {
         return Relay.builder()
+                .concurrency(1)
                 .store(store)
                 .broker(broker)
                 .source("orders")

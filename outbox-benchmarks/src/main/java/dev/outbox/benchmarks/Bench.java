@@ -67,6 +67,11 @@ public final class Bench implements Callable<Integer> {
     private int batchSize = 1000;
 
     @Option(
+            names = "--concurrency",
+            description = "The relay's rounds in progress at once. Default ${DEFAULT-VALUE}, its default.")
+    private int concurrency = 2;
+
+    @Option(
             names = "--kafka-producer",
             paramLabel = "KEY=VALUE",
             description = "A Kafka producer property for both the adapter and the plain producer, to try a setting"
@@ -144,6 +149,7 @@ public final class Bench implements Callable<Integer> {
                 8,
                 lanes,
                 batchSize,
+                concurrency,
                 Duration.ofMillis(frequencyMillis),
                 notifyOnAppend,
                 8,
@@ -167,6 +173,7 @@ public final class Bench implements Callable<Integer> {
         report.run("payload_bytes", s.payloadBytes());
         report.run("lanes", s.lanes());
         report.run("batch_size", s.batchSize());
+        report.run("concurrency", s.concurrency());
         report.run("relay_frequency_ms", s.frequency().toMillis());
         report.run("notify_on_append", s.notifyOnAppend());
         report.run("kafka_producer_overrides", s.kafkaProducer());

@@ -32,7 +32,8 @@ final class Drain implements Benchmark {
         Messages m = Messages.of(dest, s.keys(), s.payloadBytes());
         Progress progress = new Progress();
         try (OutboxTable table = OutboxTable.create(env, s.lanes());
-                RelayNode node = new RelayNode(table, broker.broker(dest), new BitSet(), progress, s.batchSize())) {
+                RelayNode node = new RelayNode(
+                        table, broker.broker(dest), new BitSet(), progress, s.batchSize(), s.concurrency())) {
             long warm = s.warmMessages();
             table.warm(m, 0, warm);
             node.start().awaitLanes(s.lanes(), Duration.ofSeconds(30));

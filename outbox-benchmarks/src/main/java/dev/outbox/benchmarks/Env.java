@@ -97,6 +97,11 @@ final class Env implements AutoCloseable {
             long t = System.nanoTime();
             kafka = KafkaSide.start(settings.partitions(), runId, settings.kafkaProducer());
             Bench.log("embedded Kafka %s up in %.1f s", kafka.serverVersion(), (System.nanoTime() - t) / 1e9);
+            t = System.nanoTime();
+            kafka.warmUp(settings.keys(), settings.payloadBytes(), settings.brokerWarmMessages());
+            Bench.log(
+                    "embedded Kafka warmed with %d records in %.1f s",
+                    settings.brokerWarmMessages(), (System.nanoTime() - t) / 1e9);
         }
         return kafka;
     }

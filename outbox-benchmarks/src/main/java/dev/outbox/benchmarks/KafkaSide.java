@@ -133,6 +133,19 @@ final class KafkaSide implements Side {
         return new RawProducer(topic);
     }
 
+    /** Sends {@code count} records through a plain producer to a scratch topic, then drops it. */
+    void warmUp(int keys, int payloadBytes, long count) {
+        String topic = createDestination();
+        try (RawProducer raw = new RawProducer(topic)) {
+            raw.sendAll(Messages.of(topic, keys, payloadBytes), 0, count);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming Kafka up", e);
+        } finally {
+            dropDestination(topic);
+        }
+    }
+
     @Override
     public String serverVersion() {
         // The embedded broker runs from the same release as the client: its version file is the client's.

@@ -52,7 +52,8 @@ final class Latency implements Benchmark {
         Messages m = Messages.of(dest, s.keys(), s.payloadBytes());
         Progress progress = new Progress();
         try (OutboxTable table = OutboxTable.create(env, s.lanes());
-                RelayNode node = new RelayNode(table, broker.broker(dest), new BitSet(), progress, s.batchSize());
+                RelayNode node = new RelayNode(
+                        table, broker.broker(dest), new BitSet(), progress, s.batchSize(), s.concurrency());
                 HikariDataSource writers = table.schema().newPool(s.writers())) {
             long warm = s.warmMessages();
             table.warm(m, 0, warm);

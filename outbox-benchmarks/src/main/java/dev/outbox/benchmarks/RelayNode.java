@@ -21,7 +21,7 @@ final class RelayNode implements AutoCloseable {
     private final Progress progress;
     private final Relay relay;
 
-    RelayNode(OutboxTable table, Broker broker, BitSet seen, Progress progress, int batchSize) {
+    RelayNode(OutboxTable table, Broker broker, BitSet seen, Progress progress, int batchSize, int concurrency) {
         this.pool = table.schema().newPool(4);
         Jdbi jdbi = Jdbi.create(pool);
         jdbi.getConfig(SqlStatements.class).setSqlLogger(statements);
@@ -33,6 +33,7 @@ final class RelayNode implements AutoCloseable {
                 .broker(tap)
                 .source(Side.SOURCE)
                 .batchSize(batchSize)
+                .concurrency(Math.min(concurrency, table.config().lanes()))
                 .frequency(table.frequency())
                 .listener(progress)
                 .build();

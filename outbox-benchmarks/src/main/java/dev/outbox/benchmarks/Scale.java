@@ -84,7 +84,8 @@ final class Scale implements Benchmark {
             }
             next[0] += warm;
             for (int i = 0; i < relays; i++) {
-                nodes.add(new RelayNode(table, broker.broker(dest), seen, progress, s.batchSize()).start());
+                nodes.add(new RelayNode(table, broker.broker(dest), seen, progress, s.batchSize(), s.concurrency())
+                        .start());
             }
             awaitSplit(nodes, s.lanes(), Duration.ofSeconds(60));
             progress.awaitDone(warm, s.timeoutFor(warm));

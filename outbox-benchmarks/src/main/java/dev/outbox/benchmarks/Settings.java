@@ -18,6 +18,7 @@ import java.util.List;
  * @param partitions partitions of every Kafka topic
  * @param lanes the store's lane count
  * @param batchSize the relay's batch size
+ * @param concurrency the relay's rounds in progress at once
  * @param frequency the relay's polling interval when nothing wakes it
  * @param notifyOnAppend the store's {@code notifyOnAppend} in the relay benchmarks
  * @param writers concurrent writers of the append and latency benchmarks
@@ -44,6 +45,7 @@ record Settings(
         int partitions,
         int lanes,
         int batchSize,
+        int concurrency,
         Duration frequency,
         boolean notifyOnAppend,
         int writers,
@@ -57,9 +59,17 @@ record Settings(
         boolean profile,
         Path out) {
 
-    /** Messages a relay publishes before anything is timed: connections, topic checks, JIT. */
+    /** Messages a relay or a plain client publishes before it is timed: connections, topic checks, its JIT. */
     long warmMessages() {
-        return quick ? 2_000 : 5_000;
+        return quick ? 10_000 : 100_000;
+    }
+
+    /**
+     * Records a plain producer sends to a scratch topic as soon as the embedded Kafka is up, so that its JVM has
+     * compiled the write path before the first measurement: whichever went first would otherwise pay for it.
+     */
+    long brokerWarmMessages() {
+        return quick ? 100_000 : 400_000;
     }
 
     /** The bound on waiting for a backlog of {@code n}: generous, the point is not to hang. */

@@ -73,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * Within a batch, once a message of a (topic, key) has failed before reaching the producer, the later messages of that
  * (topic, key) are not sent (they fail retriably), so they never overtake it. Futures complete on the producer's I/O
  * thread: dependent stages must not block. There is no flush per batch: the call does not wait for Kafka, and {@code
- * linger.ms} (5 ms by default) bounds how long a record waits for company.
+ * linger.ms} (0 by default) bounds how long a record waits for company.
  *
  * <p><b>Topics.</b> The first time a topic is used, it is checked with the admin client and, by the {@link
  * TopicPolicy}, created or refused; then it is remembered.

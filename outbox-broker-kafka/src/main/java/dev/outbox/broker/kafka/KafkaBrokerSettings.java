@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  * <p>The adapter's own defaults, which a property given here overrides:
  *
  * <ul>
- *   <li>producer: {@code linger.ms=5}, {@code request.timeout.ms=10000}, {@code delivery.timeout.ms=25000} (so every
- *       publish future completes inside the relay's default 30 s publish timeout), {@code max.block.ms=10000} (the
+ *   <li>producer: {@code linger.ms=0} (the relay hands a whole round to the producer at once and then waits for it,
+ *       so lingering would only delay the round; records sent while a request is in flight still travel together),
+ *       {@code request.timeout.ms=10000}, {@code delivery.timeout.ms=25000} (so every publish future completes inside the relay's default 30 s publish timeout), {@code max.block.ms=10000} (the
  *       longest a publish call can wait for metadata of a topic when Kafka is unreachable);
  *   <li>consumer: {@code auto.offset.reset=earliest}, so a new subscription starts with the oldest retained record
  *       rather than missing what was published before it first joined; {@code metadata.max.age.ms=5000}, so a
@@ -105,7 +106,7 @@ public final class KafkaBrokerSettings {
     /** The producer's configuration: the adapter's defaults, the common properties, the producer's, and the fixed. */
     Map<String, Object> producerConfig() {
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("linger.ms", "5");
+        c.put("linger.ms", "0");
         c.put("request.timeout.ms", "10000");
         c.put("delivery.timeout.ms", "25000");
         c.put("max.block.ms", "10000");

@@ -82,6 +82,9 @@ class KafkaBrokerSettingsTest {
                 .containsEntry("auto.offset.reset", "latest");
         assertThat(KafkaBrokerSettings.builder("k:9092").build().consumerConfig("g", "g-1"))
                 .containsEntry("auto.offset.reset", "earliest");
+        assertThat(KafkaBrokerSettings.builder("k:9092").build().producerConfig())
+                .as("a round goes to the producer whole: lingering would only delay it")
+                .containsEntry("linger.ms", "0");
         assertThat(s.topicPolicy()).isEqualTo(TopicPolicy.requireExisting());
     }
 

@@ -90,7 +90,7 @@ public final class Bench implements Callable<Integer> {
             paramLabel = "true|false",
             description = "The store's notifyOnAppend in the relay and latency benchmarks (false: the relay relies on"
                     + " polling). Default ${DEFAULT-VALUE}, the store's default.")
-    private boolean notifyOnAppend = true;
+    private boolean notifyOnAppend = false;
 
     @Option(
             names = "--scale-relays",

@@ -111,14 +111,14 @@ final class KafkaSide implements Side {
     }
 
     /**
-     * The adapter's producer settings, written out: its defaults ({@code linger.ms=5}, the timeouts) and what it fixes
+     * The adapter's producer settings, written out: its defaults ({@code linger.ms=0}, the timeouts) and what it fixes
      * ({@code acks=all}, idempotence). Kept in step with {@code KafkaBrokerSettings} by hand.
      */
     Map<String, Object> producerConfig() {
         Map<String, Object> c = new HashMap<>();
         c.put("bootstrap.servers", kafka.bootstrapServers());
         c.put("client.id", "outbox-bench-raw");
-        c.put("linger.ms", "5");
+        c.put("linger.ms", "0");
         c.put("request.timeout.ms", "10000");
         c.put("delivery.timeout.ms", "25000");
         c.put("max.block.ms", "10000");

@@ -511,15 +511,8 @@ class DefaultRelayTest {
 
     @Test
     void concurrentRoundsKeepEveryLanesOrderThroughRetries() {
-        List<Long> ids = new ArrayList<>();
-        Map<Long, Integer> laneOf = new HashMap<>();
-        for (int i = 0; i < 40; i++) {
-            for (int lane = 0; lane < LANES; lane++) {
-                long id = append(keyInLane(lane));
-                ids.add(id);
-                laneOf.put(id, lane);
-            }
-        }
+        Map<Long, Integer> laneOf = appendToEveryLane(40);
+        List<Long> ids = new ArrayList<>(laneOf.keySet());
         // A failure in lanes of different rounds: each holds back only the later messages of its own lane.
         broker.script(ids.get(9), retriable("busy"));
         broker.script(ids.get(42), retriable("busy"), retriable("still busy"));
@@ -572,15 +565,8 @@ class DefaultRelayTest {
 
     @Test
     void drainNowRunsTheRoundsOfEveryShareOfTheLanes() {
-        List<Long> ids = new ArrayList<>();
-        Map<Long, Integer> laneOf = new HashMap<>();
-        for (int i = 0; i < 3; i++) {
-            for (int lane = 0; lane < LANES; lane++) {
-                long id = append(keyInLane(lane));
-                ids.add(id);
-                laneOf.put(id, lane);
-            }
-        }
+        Map<Long, Integer> laneOf = appendToEveryLane(3);
+        List<Long> ids = new ArrayList<>(laneOf.keySet());
         Relay relay = build(relay().concurrency(4).batchSize(2));
 
         DrainResult result = relay.drainNow();
@@ -888,6 +874,17 @@ class DefaultRelayTest {
                         .payload("order of " + key, "text/plain")
                         .build())
                 .value();
+    }
+
+    /** Appends {@code times} messages to every lane, lane by lane; returns each id's lane, in id order. */
+    private Map<Long, Integer> appendToEveryLane(int times) {
+        Map<Long, Integer> laneOf = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < times; i++) {
+            for (int lane = 0; lane < LANES; lane++) {
+                laneOf.put(append(keyInLane(lane)), lane);
+            }
+        }
+        return laneOf;
     }
 
     private static Map<Integer, List<Long>> byLane(List<OutgoingMessage> published) {

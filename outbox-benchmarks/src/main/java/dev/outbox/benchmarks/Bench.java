@@ -54,8 +54,11 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--backlog", description = "Backlog of the relay and scale benchmarks. Default ${DEFAULT-VALUE}.")
     private long backlog = 200_000;
 
-    @Option(names = "--drain-messages", description = "Backlog of the drain benchmark. Default ${DEFAULT-VALUE}.")
-    private long drainMessages = 1_000_000;
+    @Option(
+            names = "--drain-messages",
+            description = "Backlog of the drain benchmark: enough for several 10 s windows (1M drains in about 15 s)."
+                    + " Default ${DEFAULT-VALUE}.")
+    private long drainMessages = 3_000_000;
 
     @Option(names = "--payload-bytes", description = "Payload size. Default ${DEFAULT-VALUE}.")
     private int payloadBytes = 1024;

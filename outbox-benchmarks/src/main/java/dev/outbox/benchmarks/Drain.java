@@ -74,12 +74,16 @@ final class Drain implements Benchmark {
             long t1 = progress.awaitDone(warm + n, s.timeoutFor(n));
             Usage.PerUnit cost = usage.per(n);
             double overall = n / ((t1 - t0) / 1e9);
-            if (rates.isEmpty()) {
-                rates.add(overall);
-                env.report().note(name(), "the backlog drained within one window: the overall rate stands for both");
+            // One window compared with itself says nothing about a slowdown: no ratio then.
+            double first = rates.size() < 2 ? Double.NaN : rates.get(0);
+            double last = rates.size() < 2 ? Double.NaN : rates.get(rates.size() - 1);
+            if (rates.size() < 2) {
+                env.report()
+                        .note(
+                                name(),
+                                "the backlog drained within " + rates.size() + " full window(s): no trend to compare;"
+                                        + " raise --drain-messages");
             }
-            double first = rates.get(0);
-            double last = rates.get(rates.size() - 1);
             env.report()
                     .figure(
                             name(),

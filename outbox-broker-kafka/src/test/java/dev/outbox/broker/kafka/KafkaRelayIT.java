@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outbox.Backoff;
 import dev.outbox.IncomingMessage;
-import dev.outbox.LaneStatus;
 import dev.outbox.Lanes;
 import dev.outbox.Message;
 import dev.outbox.MessageId;
@@ -20,6 +19,7 @@ import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.ReceivedMessages;
 import dev.outbox.testkit.RecordingMonitor;
+import dev.outbox.testkit.TestRelays;
 import dev.outbox.testkit.TestTransactions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -93,17 +93,9 @@ class KafkaRelayIT {
     }
 
     private Relay startRelay() {
-        Relay relay = Relay.builder()
-                .store(store)
-                .broker(broker)
-                .source(SOURCE)
+        Relay relay = TestRelays.quick(store, broker, SOURCE)
                 .monitor(monitor)
-                .frequency(Duration.ofMillis(20))
                 .backoff(Backoff.fixed(Duration.ofMillis(200)))
-                .maxAttempts(1000)
-                .publishTimeout(Duration.ofSeconds(15))
-                .lease(Duration.ofSeconds(5))
-                .heartbeat(Duration.ofMillis(500))
                 .build();
         toClose.add(relay);
         relay.start();
@@ -112,7 +104,7 @@ class KafkaRelayIT {
 
     @Test
     void committedMessagesReachTheirSubscribersInKeyOrderWithTheirEnvelopeAndRolledBackOnesNever() {
-        setUp(TestKafka.shared(), TestKafka.settings(TestKafka.shared(), 4));
+        setUp(EmbeddedKafka.shared(), TestKafka.settings(EmbeddedKafka.shared(), 4));
         String warehouseTopic = RUN + ".Warehouse.Events.";
         String billingTopic = RUN + ".Billing.Invoice";
         ReceivedMessages warehouse = subscribe(RUN + ".Warehouse.Events.#");
@@ -134,8 +126,8 @@ class KafkaRelayIT {
         }
         startRelay();
 
-        Set<Long> toWarehouse = idsWhere(committed, t -> t.startsWith(warehouseTopic));
-        Set<Long> toBilling = idsWhere(committed, t -> t.equals(billingTopic));
+        Set<Long> toWarehouse = TestRelays.idsOfTopics(committed, t -> t.startsWith(warehouseTopic));
+        Set<Long> toBilling = TestRelays.idsOfTopics(committed, t -> t.equals(billingTopic));
         await().atMost(WAIT)
                 .until(() -> warehouse.ids().containsAll(toWarehouse)
                         && billing.ids().containsAll(toBilling));
@@ -231,7 +223,7 @@ class KafkaRelayIT {
 
     @Test
     void aMessageOverTheTopicsLimitStopsItsLaneWhileOthersFlowAndResumesInOrderOnceTheLimitIsRaised() throws Exception {
-        EmbeddedKafka kafka = TestKafka.shared();
+        EmbeddedKafka kafka = EmbeddedKafka.shared();
         setUp(kafka, TestKafka.settings(kafka, 4));
         String topic = RUN + ".Limited.Events.ProductAdded";
         try (Admin admin = TestKafka.admin(kafka)) {
@@ -270,7 +262,7 @@ class KafkaRelayIT {
         // Nothing of the poison's key overtook it; messages of other keys in its lane may have gone out with it, and
         // the lane keeps them all until it is restarted.
         assertThat(got.ids()).doesNotContain(poison.value()).doesNotContainAnyElementsOf(sameKey);
-        assertThat(backlog(stuckLane)).isEqualTo(1L + sameLane.size());
+        assertThat(TestRelays.backlog(store, stuckLane)).isEqualTo(1L + sameLane.size());
 
         try (Admin admin = TestKafka.admin(kafka)) {
             admin.incrementalAlterConfigs(Map.of(
@@ -284,7 +276,7 @@ class KafkaRelayIT {
 
         Set<Long> all = new HashSet<>(later.keySet());
         all.add(poison.value());
-        await().atMost(WAIT).until(() -> got.ids().containsAll(all) && backlog(-1) == 0);
+        await().atMost(WAIT).until(() -> got.ids().containsAll(all) && TestRelays.backlog(store, -1) == 0);
         assertThat(got.ids()).isEqualTo(all);
         assertThat(monitor.restarted()).contains(stuckLane);
         assertThat(store.stoppedLanes()).isEmpty();
@@ -318,21 +310,6 @@ class KafkaRelayIT {
     /** Appends {@code messages} in one transaction; returns their ids, or rolls back and returns none. */
     private List<MessageId> transaction(List<Message> messages, boolean commit) {
         return TestTransactions.append(pg.jdbi(), outbox.outbox(), messages, commit);
-    }
-
-    /** Messages still in the store: in {@code lane}, or in all lanes for -1. */
-    private long backlog(int lane) {
-        return store.status().stream()
-                .filter(s -> lane == -1 || s.lane() == lane)
-                .mapToLong(LaneStatus::backlog)
-                .sum();
-    }
-
-    private static Set<Long> idsWhere(Map<Long, Message> committed, Predicate<String> topic) {
-        return committed.entrySet().stream()
-                .filter(e -> topic.test(e.getValue().topic()))
-                .map(Map.Entry::getKey)
-                .collect(Collectors.toSet());
     }
 
     private static Set<Long> idsOfKeys(Map<Long, String> later, Predicate<String> key) {

@@ -3,7 +3,6 @@ package dev.outbox.broker.rabbit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outbox.Backoff;
 import dev.outbox.IncomingMessage;
 import dev.outbox.Lanes;
 import dev.outbox.Message;
@@ -18,6 +17,7 @@ import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.ReceivedMessages;
 import dev.outbox.testkit.RecordingMonitor;
+import dev.outbox.testkit.TestRelays;
 import dev.outbox.testkit.TestTransactions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -80,18 +80,7 @@ class RabbitRelayIT {
     }
 
     private Relay startRelay() {
-        Relay relay = Relay.builder()
-                .store(store)
-                .broker(broker)
-                .source(SOURCE)
-                .monitor(monitor)
-                .frequency(Duration.ofMillis(20))
-                .backoff(Backoff.fixed(Duration.ofMillis(100)))
-                .maxAttempts(1000)
-                .publishTimeout(Duration.ofSeconds(15))
-                .lease(Duration.ofSeconds(5))
-                .heartbeat(Duration.ofMillis(500))
-                .build();
+        Relay relay = TestRelays.quick(store, broker, SOURCE).monitor(monitor).build();
         toClose.add(relay);
         relay.start();
         return relay;
@@ -143,8 +132,8 @@ class RabbitRelayIT {
         }
         startRelay();
 
-        Set<Long> toWarehouse = idsWhere(committed, t -> t.startsWith("Warehouse.Events."));
-        Set<Long> toBilling = idsWhere(committed, t -> t.startsWith("Billing."));
+        Set<Long> toWarehouse = TestRelays.idsOfTopics(committed, t -> t.startsWith("Warehouse.Events."));
+        Set<Long> toBilling = TestRelays.idsOfTopics(committed, t -> t.startsWith("Billing."));
         await().atMost(WAIT)
                 .until(() -> warehouse.ids().containsAll(toWarehouse)
                         && billing.ids().containsAll(toBilling));
@@ -252,22 +241,7 @@ class RabbitRelayIT {
         assertThat(got.ids()).doesNotContain(poison.value());
         // Later messages of the lane published with the poison, before its return came back, may have arrived; the
         // lane keeps them all (they are published again, same ids, when it is restarted).
-        assertThat(rowsInLane(stuckLane)).isEqualTo(1L + held.size());
-        await().atMost(WAIT).until(() -> rowsInLane(-1) == 1L + held.size());
-    }
-
-    /** Messages still in the store: in {@code lane}, or in all lanes for -1. */
-    private long rowsInLane(int lane) {
-        return store.status().stream()
-                .filter(s -> lane == -1 || s.lane() == lane)
-                .mapToLong(dev.outbox.LaneStatus::backlog)
-                .sum();
-    }
-
-    private static Set<Long> idsWhere(Map<Long, Message> committed, java.util.function.Predicate<String> topic) {
-        return committed.entrySet().stream()
-                .filter(e -> topic.test(e.getValue().topic()))
-                .map(Map.Entry::getKey)
-                .collect(Collectors.toSet());
+        assertThat(TestRelays.backlog(store, stuckLane)).isEqualTo(1L + held.size());
+        await().atMost(WAIT).until(() -> TestRelays.backlog(store, -1) == 1L + held.size());
     }
 }

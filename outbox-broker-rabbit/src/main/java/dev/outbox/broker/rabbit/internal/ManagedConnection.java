@@ -1,6 +1,7 @@
 package dev.outbox.broker.rabbit.internal;
 
 import com.rabbitmq.client.BlockedListener;
+import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
@@ -77,6 +78,17 @@ public final class ManagedConnection implements AutoCloseable {
         @Override
         public void handleUnexpectedConnectionDriverException(Connection conn, Throwable exception) {
             log.debug("connection driver failed", exception);
+        }
+    }
+
+    /** Closes {@code ch} if it is open; a failure is logged, never thrown (the channel is being given up anyway). */
+    static void closeQuietly(Channel ch) {
+        if (ch != null && ch.isOpen()) {
+            try {
+                ch.close();
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                log.debug("closing a channel failed", e);
+            }
         }
     }
 

@@ -254,18 +254,8 @@ public final class Publisher implements AutoCloseable {
             channel = new ConfirmChannel(ch);
             return channel;
         } catch (IOException | ShutdownSignalException e) {
-            closeQuietly(ch);
+            ManagedConnection.closeQuietly(ch);
             throw AmqpErrors.translate("cannot open a publishing channel for exchange " + settings.exchange(), e);
-        }
-    }
-
-    private static void closeQuietly(Channel ch) {
-        if (ch != null && ch.isOpen()) {
-            try {
-                ch.close();
-            } catch (IOException | TimeoutException | RuntimeException e) {
-                log.debug("closing a channel failed", e);
-            }
         }
     }
 
@@ -329,7 +319,7 @@ public final class Publisher implements AutoCloseable {
         ConfirmChannel cc = channel;
         channel = null;
         if (cc != null) {
-            closeQuietly(cc.channel);
+            ManagedConnection.closeQuietly(cc.channel);
         }
         completions.shutdown();
         try {

@@ -155,14 +155,14 @@ public final class RabbitSubscription implements Subscription {
             ch.addShutdownListener(sse -> lost(mine, sse));
             synchronized (lock) {
                 if (closed) {
-                    closeQuietly(ch);
+                    ManagedConnection.closeQuietly(ch);
                     return;
                 }
                 channel = ch;
             }
             ch.basicConsume(queue, false, consumerTag, new Deliveries(ch));
         } catch (IOException | ShutdownSignalException e) {
-            closeQuietly(ch);
+            ManagedConnection.closeQuietly(ch);
             throw AmqpErrors.translate("cannot subscribe " + spec.name() + " to queue " + queue, e);
         }
     }
@@ -248,7 +248,7 @@ public final class RabbitSubscription implements Subscription {
             lost(ch, new ShutdownSignalException(false, false, null, ch));
             try {
                 // Not on this thread: closing waits for the broker's reply, which this thread may be needed for.
-                recovery.execute(() -> closeQuietly(ch));
+                recovery.execute(() -> ManagedConnection.closeQuietly(ch));
             } catch (RejectedExecutionException e) {
                 // closed meanwhile, and the channel with it
             }
@@ -342,7 +342,7 @@ public final class RabbitSubscription implements Subscription {
                         spec.name(),
                         deadLetter,
                         AmqpErrors.describe(e));
-                closeQuietly(deadLetterChannel);
+                ManagedConnection.closeQuietly(deadLetterChannel);
                 deadLetterChannel = null;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -381,16 +381,6 @@ public final class RabbitSubscription implements Subscription {
 
     private static String truncate(String s) {
         return s.length() > MAX_ERROR_LENGTH ? s.substring(0, MAX_ERROR_LENGTH) : s;
-    }
-
-    private static void closeQuietly(Channel ch) {
-        if (ch != null && ch.isOpen()) {
-            try {
-                ch.close();
-            } catch (IOException | TimeoutException | RuntimeException e) {
-                log.debug("closing a channel failed", e);
-            }
-        }
     }
 
     // --- closing -------------------------------------------------------------------------------------------------
@@ -440,9 +430,9 @@ public final class RabbitSubscription implements Subscription {
                 }
             }
         }
-        closeQuietly(ch);
+        ManagedConnection.closeQuietly(ch);
         synchronized (deadLetterLock) {
-            closeQuietly(deadLetterChannel);
+            ManagedConnection.closeQuietly(deadLetterChannel);
             deadLetterChannel = null;
         }
         onClose.run();

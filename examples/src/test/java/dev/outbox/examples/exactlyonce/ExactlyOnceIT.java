@@ -33,8 +33,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -48,18 +46,7 @@ class ExactlyOnceIT {
 
     private static final int MESSAGES = 300;
     private static final String AMQP = "amqp://guest:guest@127.0.0.1:5672";
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    private static final EmbeddedKafka kafka = EmbeddedKafka.shared();
 
     @Test
     void onKafka() throws Exception {

@@ -26,8 +26,6 @@ import dev.outbox.testkit.PostgresExtension;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -39,18 +37,7 @@ class QuickStartIT {
     @RegisterExtension
     static final PostgresExtension pg = new PostgresExtension();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    private static final EmbeddedKafka kafka = EmbeddedKafka.shared();
 
     @Test
     void theQuickStartWorksAsWritten() throws Exception {

@@ -27,7 +27,7 @@ class KafkaBrokerContractIT extends BrokerContract {
 
     @BeforeAll
     static void start() {
-        kafka = TestKafka.shared();
+        kafka = EmbeddedKafka.shared();
         broker = KafkaBroker.create(TestKafka.settings(kafka, 3)
                 .producerProperty("max.request.size", Integer.toString(MAX_REQUEST_SIZE))
                 .build());

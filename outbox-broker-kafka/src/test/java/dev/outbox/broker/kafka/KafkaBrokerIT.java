@@ -40,7 +40,7 @@ class KafkaBrokerIT {
 
     @BeforeAll
     static void start() {
-        kafka = TestKafka.shared();
+        kafka = EmbeddedKafka.shared();
         creating = KafkaBroker.create(TestKafka.settings(kafka, 3).build());
         strict = KafkaBroker.create(KafkaBrokerSettings.builder(kafka.bootstrapServers())
                 .topicPolicy(TopicPolicy.requireExisting())

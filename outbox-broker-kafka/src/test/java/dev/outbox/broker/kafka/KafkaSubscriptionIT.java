@@ -45,7 +45,7 @@ class KafkaSubscriptionIT {
 
     @BeforeAll
     static void start() {
-        kafka = TestKafka.shared();
+        kafka = EmbeddedKafka.shared();
         broker = KafkaBroker.create(TestKafka.settings(kafka, 1).build());
     }
 

@@ -17,22 +17,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The Kafka broker the integration tests of this module share: started once per test JVM, killed and deleted when it
- * exits (by the embedded Kafka's shutdown hook). Tests that kill the broker start their own.
+ * What the integration tests of this module ask of Kafka. They share {@link EmbeddedKafka#shared()}; tests that kill
+ * the broker start their own.
  */
 final class TestKafka {
-    private static EmbeddedKafka shared;
-
     private TestKafka() {}
-
-    static synchronized EmbeddedKafka shared() {
-        if (shared == null) {
-            EmbeddedKafka kafka = EmbeddedKafka.builder().build();
-            kafka.start();
-            shared = kafka;
-        }
-        return shared;
-    }
 
     /** Settings for a broker on {@code kafka} that creates missing topics with {@code partitions} partitions. */
     static KafkaBrokerSettings.Builder settings(EmbeddedKafka kafka, int partitions) {

@@ -129,6 +129,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.baseDirectory = b.baseDirectory;
     }
 
+    /** Guarded by the class: the broker {@link #shared()} gives, once started. */
+    private static EmbeddedKafka shared;
+
+    /**
+     * One broker with the default settings for everything in this JVM that asks for it, started by the first call and
+     * killed when the JVM exits: test classes that only need a Kafka share one start-up. Do not close, kill or restart
+     * it; a test that does needs its own from {@link #builder()}. Topics of one user are visible to the others, so
+     * name them uniquely.
+     */
+    public static synchronized EmbeddedKafka shared() {
+        if (shared == null) {
+            EmbeddedKafka kafka = builder().build();
+            kafka.start();
+            shared = kafka;
+        }
+        return shared;
+    }
+
     /** A builder; every setting has a default. */
     public static Builder builder() {
         return new Builder();

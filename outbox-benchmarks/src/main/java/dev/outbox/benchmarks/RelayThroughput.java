@@ -66,6 +66,7 @@ final class RelayThroughput implements Benchmark {
                     relay.cost.walBytes(),
                     relay.duplicates,
                     delivered);
+            env.report().note(broker.name() + " rounds", relay.rounds);
             if (relay.duplicates > 0) {
                 f.note("duplicates seen: " + relay.duplicates);
             }
@@ -92,7 +93,8 @@ final class RelayThroughput implements Benchmark {
         }
     }
 
-    record Result(double rate, Usage.PerUnit cost, long duplicates) {}
+    /** A rate, its cost, the duplicates the tap saw, and (for the relay) where its rounds spent their time. */
+    record Result(double rate, Usage.PerUnit cost, long duplicates, String rounds) {}
 
     /** Drains a backlog of {@code n} with one relay on {@code table}, after a warm-up; returns its rate. */
     static Result relay(Env env, Side broker, String dest, OutboxTable table, Messages m, long n, int batchSize)
@@ -113,8 +115,7 @@ final class RelayThroughput implements Benchmark {
             Usage.PerUnit cost = usage.per(n);
             String rounds = node.rounds().since(before);
             Bench.log("  relay: %s", rounds);
-            env.report().note(broker.name() + " rounds", rounds);
-            return new Result(n / ((t1 - t0) / 1e9), cost, node.tap().duplicates());
+            return new Result(n / ((t1 - t0) / 1e9), cost, node.tap().duplicates(), rounds);
         }
     }
 
@@ -128,7 +129,7 @@ final class RelayThroughput implements Benchmark {
             Usage usage = Usage.start(env, null);
             long nanos = raw.sendAll(m, env.settings().warmMessages(), n);
             Usage.PerUnit cost = usage.per(n);
-            Result r = new Result(n / (nanos / 1e9), cost, 0);
+            Result r = new Result(n / (nanos / 1e9), cost, 0, "");
             if (broker instanceof RabbitSide rs) {
                 rs.purge(dest);
             }

@@ -384,6 +384,11 @@ public final class DefaultRelay implements Relay {
 
     // --- the rounds ----------------------------------------------------------------------------------------------
 
+    /** The worker whose rounds carry {@code lane}, for the relay's life. */
+    private int workerOf(int lane) {
+        return lane % workers.length;
+    }
+
     private void wakeAll() {
         for (Worker w : workers) {
             w.wake.release();
@@ -449,7 +454,7 @@ public final class DefaultRelay implements Relay {
         }
 
         boolean owns(int lane) {
-            return lane % workers.length == index;
+            return workerOf(lane) == index;
         }
 
         void runLoop() {
@@ -842,7 +847,7 @@ public final class DefaultRelay implements Relay {
         claims.stream()
                 .map(LaneClaim::lane)
                 .sorted((x, y) -> Integer.compare(y, x))
-                .forEach(lane -> byWorker.get(lane % workers.length).add(lane));
+                .forEach(lane -> byWorker.get(workerOf(lane)).add(lane));
         List<Integer> give = new ArrayList<>(surplus);
         int[] taken = new int[workers.length];
         for (int n = 0; n < surplus; n++) {

@@ -730,7 +730,7 @@ public final class DefaultRelay implements Relay {
     private OutgoingMessage toOutgoing(StoredMessage m) {
         Envelope envelope = new Envelope(
                 m.id(), s.source(), m.topic(), m.key(), m.type(), m.contentType(), m.createdAt(), m.headers());
-        return new OutgoingMessage(envelope, m.payload(), m.lane());
+        return new OutgoingMessage(envelope, m.payload(), m.lane(), m.attempts() + 1);
     }
 
     /** Publishes and waits, bounded; returns null for each acknowledged message and the error for each other. */

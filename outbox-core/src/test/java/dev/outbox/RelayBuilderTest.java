@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.fake.FakeBroker;
-import dev.outbox.fake.FakeMessageStore;
+import dev.outbox.memory.InMemoryMessageStore;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every setting of {@link Relay.Builder} is checked in {@code build()}, and the message names it. */
 class RelayBuilderTest {
-    private static final FakeMessageStore STORE = new FakeMessageStore(4);
+    private static final InMemoryMessageStore STORE = InMemoryMessageStore.create(4);
     private static final FakeBroker BROKER = new FakeBroker();
 
     static Stream<Arguments> badSettings() {
@@ -83,7 +83,7 @@ class RelayBuilderTest {
     @Test
     void theDefaultConcurrencyFitsAStoreOfOneLane() {
         try (Relay relay = Relay.builder()
-                .store(new FakeMessageStore(1))
+                .store(InMemoryMessageStore.create(1))
                 .broker(BROKER)
                 .source("warehouse")
                 .build()) {

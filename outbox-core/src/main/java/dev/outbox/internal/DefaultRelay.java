@@ -11,8 +11,12 @@ import dev.outbox.ParkedMessage;
 import dev.outbox.Relay;
 import dev.outbox.RetriableException;
 import dev.outbox.StoppedLane;
+import dev.outbox.spi.FetchRequest;
+import dev.outbox.spi.Fetched;
 import dev.outbox.spi.LaneAssignment;
 import dev.outbox.spi.LaneClaim;
+import dev.outbox.spi.LaneCursor;
+import dev.outbox.spi.ReadMark;
 import dev.outbox.spi.StoredMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -448,6 +452,10 @@ public final class DefaultRelay implements Relay {
         // Guarded by lock.
         private final Map<Integer, LaneRetry> retries = new HashMap<>();
         private final Map<Integer, LaneState> laneStates = new HashMap<>();
+        /** Each lane's read position: every message of it up to this id was fetched and published, or is late. */
+        private final Map<Integer, Long> positions = new HashMap<>();
+        /** The mark of this worker's last fetch, from which the next one looks for late messages. */
+        private ReadMark mark = ReadMark.NONE;
 
         Worker(int index) {
             this.index = index;
@@ -541,18 +549,45 @@ public final class DefaultRelay implements Relay {
                 }
                 eligible.add(c);
             }
+            // Lanes that left this worker forget where they were read up to: whoever holds them next reads from the
+            // start.
+            Set<Integer> ownedNow = new HashSet<>();
+            claims.forEach(c -> ownedNow.add(c.lane()));
+            positions.keySet().retainAll(ownedNow);
             if (eligible.isEmpty()) {
                 releaseSurplus(this);
                 return new Round(0, 0, 0, false, nextRetry);
             }
 
-            List<StoredMessage> fetched = s.store().fetch(eligible, s.batchSize());
+            Set<Integer> eligibleLanes = new HashSet<>();
+            eligible.forEach(c -> eligibleLanes.add(c.lane()));
+            List<LaneCursor> cursors = new ArrayList<>(claims.size());
+            for (LaneClaim c : claims) {
+                int limit = !eligibleLanes.contains(c.lane()) ? 0 : retries.containsKey(c.lane()) ? 1 : s.batchSize();
+                cursors.add(new LaneCursor(c.lane(), positions.getOrDefault(c.lane(), 0L), limit));
+            }
+            Fetched read = s.store().fetch(new FetchRequest(cursors, s.batchSize(), mark));
+            mark = read.mark();
+            if (!read.complete()) {
+                // Late messages were left out: read every lane again from its start; ids already sent are deleted
+                // once acknowledged, so nothing is published twice by this.
+                positions.clear();
+            }
+            List<StoredMessage> fetched = read.messages();
             List<StoredMessage> toSend = new ArrayList<>(fetched.size());
             Set<Integer> probed = new HashSet<>();
+            Map<Integer, Long> sentTop = new HashMap<>();
             for (StoredMessage m : fetched) {
-                // A lane retrying its head sends only the head, so at most one message of it is in flight.
-                if (!retries.containsKey(m.lane()) || probed.add(m.lane())) {
+                long position = positions.getOrDefault(m.lane(), 0L);
+                boolean send = eligibleLanes.contains(m.lane())
+                        // A lane retrying its head sends only the head, so at most one message of it is in flight.
+                        && (!retries.containsKey(m.lane()) || probed.add(m.lane()));
+                if (send) {
                     toSend.add(m);
+                    sentTop.merge(m.lane(), m.id().value(), Math::max);
+                } else if (m.id().value() <= position) {
+                    // A late message of a lane that is not sending now: read it again once the lane sends.
+                    positions.put(m.lane(), m.id().value() - 1);
                 }
             }
 
@@ -610,6 +645,29 @@ public final class DefaultRelay implements Relay {
                             tellListener(() -> s.listener().publishFailed(sent, error));
                         }
                     }
+                }
+            }
+
+            // Where each lane that sent is read up to now: just before its first failure (it and the later ones are
+            // read again), else past what it sent and, unless its own limit cut the read short, up to what the store
+            // read through.
+            for (Map.Entry<Integer, Long> e : sentTop.entrySet()) {
+                int lane = e.getKey();
+                Integer failedIndex = failedAt.get(lane);
+                long position = positions.getOrDefault(lane, 0L);
+                if (failedIndex != null) {
+                    positions.put(
+                            lane,
+                            Math.min(position, toSend.get(failedIndex).id().value() - 1));
+                } else if (!probed.contains(lane)) {
+                    positions.put(lane, Math.max(position, Math.max(e.getValue(), read.readThrough())));
+                } else {
+                    positions.put(lane, Math.max(position, e.getValue()));
+                }
+            }
+            for (LaneClaim c : eligible) {
+                if (!sentTop.containsKey(c.lane()) && !retries.containsKey(c.lane())) {
+                    positions.merge(c.lane(), read.readThrough(), Math::max);
                 }
             }
 
@@ -724,6 +782,7 @@ public final class DefaultRelay implements Relay {
 
         void forget(int lane) {
             retries.remove(lane);
+            positions.remove(lane);
         }
     }
 

@@ -63,10 +63,12 @@ public interface MessageStore {
     void leave(String relayId);
 
     /**
-     * Up to {@code limit} waiting messages of the given lanes, each lane's in id order. Messages of lanes not given are
-     * not returned.
+     * Reads the lanes of a relay (or of its share of the work) from their read positions, and looks for late messages
+     * below those positions: see {@link Fetched} for what is returned. The cost of a fetch depends on what it returns,
+     * not on how many messages were acknowledged before (dead rows a long transaction keeps from being vacuumed) nor
+     * on the store's statistics.
      */
-    List<StoredMessage> fetch(Collection<LaneClaim> lanes, int limit);
+    Fetched fetch(FetchRequest request);
 
     /**
      * Removes published messages (deletes them, or marks them sent when the store keeps a retention window), in one

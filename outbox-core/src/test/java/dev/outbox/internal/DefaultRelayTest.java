@@ -28,9 +28,9 @@ import dev.outbox.StoppedLane;
 import dev.outbox.StoreException;
 import dev.outbox.fake.FakeBroker;
 import dev.outbox.fake.FakeConnection;
-import dev.outbox.fake.FakeMessageStore;
 import dev.outbox.fake.RecordingListener;
 import dev.outbox.fake.RecordingMonitor;
+import dev.outbox.memory.InMemoryMessageStore;
 import dev.outbox.spi.PartitionMonitor;
 import java.sql.Connection;
 import java.time.Duration;
@@ -52,7 +52,7 @@ class DefaultRelayTest {
     private static final String KEY_B = keyInLane(2);
     private static final String KEY_C = keyInLane(5);
 
-    private final FakeMessageStore store = new FakeMessageStore(LANES);
+    private final InMemoryMessageStore store = InMemoryMessageStore.create(LANES);
     private final FakeBroker broker = new FakeBroker();
     private final RecordingMonitor monitor = new RecordingMonitor();
     private final RecordingListener listener = new RecordingListener();
@@ -689,7 +689,7 @@ class DefaultRelayTest {
     @Test
     void aStoreFailureInARoundIsRetried() {
         long a1 = append(KEY_A);
-        store.failNext(FakeMessageStore.Op.FETCH, new StoreException("connection reset", null));
+        store.failNext(InMemoryMessageStore.Op.FETCH, new StoreException("connection reset", null));
         Relay relay = build(relay());
         relay.start();
 
@@ -820,7 +820,8 @@ class DefaultRelayTest {
 
     @Test
     void startFailsWhenTheFirstHeartbeatFailsAndStartsNothing() {
-        store.failNext(FakeMessageStore.Op.HEARTBEAT, new StoreException("relation outbox_lane does not exist", null));
+        store.failNext(
+                InMemoryMessageStore.Op.HEARTBEAT, new StoreException("relation outbox_lane does not exist", null));
         Relay relay = build(relay());
 
         assertThatThrownBy(relay::start).isInstanceOf(StoreException.class).hasMessageContaining("outbox_lane");

@@ -13,7 +13,7 @@ import org.jdbi.v3.core.Handle;
 /** The store's versioned SQL, shipped in the jar and rendered for the configured names. */
 final class Migrations {
     /** Every migration, in order. Never edit a shipped one: add the next. */
-    private static final List<String> FILES = List.of("V1__outbox.sql");
+    private static final List<String> FILES = List.of("V1__outbox.sql", "V2__positions.sql");
 
     private final JdbiStoreConfig config;
 

@@ -177,7 +177,14 @@ class JdbiMessageStoreIT extends MessageStoreContract {
         }
         var a = kept.heartbeat("relay-a", Duration.ofSeconds(30));
         assertThat(kept.acknowledge("relay-a", a.claims(), ids)).isEqualTo(5);
-        assertThat(kept.fetch(a.claims(), 100)).isEmpty();
+        assertThat(kept.fetch(new dev.outbox.spi.FetchRequest(
+                                a.claims().stream()
+                                        .map(c -> new dev.outbox.spi.LaneCursor(c.lane(), 0, 100))
+                                        .toList(),
+                                100,
+                                dev.outbox.spi.ReadMark.NONE))
+                        .messages())
+                .isEmpty();
         Integer rows = pg.jdbi().withHandle(h -> h.createQuery(
                         "select count(*) from " + kept.config().tablePrefix() + "_message")
                 .mapTo(Integer.class)

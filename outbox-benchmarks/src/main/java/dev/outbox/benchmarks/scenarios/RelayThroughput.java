@@ -1,9 +1,11 @@
 package dev.outbox.benchmarks.scenarios;
 
 import dev.outbox.benchmarks.fixtures.Env;
+import dev.outbox.benchmarks.fixtures.KafkaSide;
 import dev.outbox.benchmarks.fixtures.Load;
 import dev.outbox.benchmarks.fixtures.Messages;
 import dev.outbox.benchmarks.fixtures.OutboxTable;
+import dev.outbox.benchmarks.fixtures.PlainRelay;
 import dev.outbox.benchmarks.fixtures.Progress;
 import dev.outbox.benchmarks.fixtures.RabbitSide;
 import dev.outbox.benchmarks.fixtures.RelayNode;
@@ -23,7 +25,9 @@ import java.util.List;
 
 /**
  * relay-kafka, relay-rabbit: messages a second from committed outbox rows to broker acknowledgements, deletes included,
- * for a backlog committed at once; against the plain client sending the same messages with the same settings.
+ * for a backlog committed at once; against the plain client sending the same messages with the same settings. To
+ * Kafka, also against the hand-written loop ({@link PlainRelay}) draining the same backlog from a table of the same
+ * shape: the practical limit of a polling relay.
  */
 final class RelayThroughput implements Scenario<Env> {
     private final String side;
@@ -39,13 +43,16 @@ final class RelayThroughput implements Scenario<Env> {
 
     @Override
     public String description() {
-        return "relay throughput to " + side + " vs a plain client";
+        return side.equals("kafka")
+                ? "relay throughput to kafka vs a plain producer and vs a hand-written relay loop"
+                : "relay throughput to " + side + " vs a plain client";
     }
 
-    /** The ways of moving the backlog. */
+    /** The three ways of moving the backlog; the hand-written loop only to Kafka. */
     private enum Way {
         RELAY,
-        PLAIN_CLIENT
+        PLAIN_CLIENT,
+        HAND_WRITTEN
     }
 
     @Override
@@ -63,9 +70,13 @@ final class RelayThroughput implements Scenario<Env> {
         try (OutboxTable table = OutboxTable.create(env, s.lanes())) {
             // Rotate which goes first, so none always meets a broker fuller than the others.
             List<Way> order = new ArrayList<>(List.of(Way.RELAY, Way.PLAIN_CLIENT));
+            if (broker instanceof KafkaSide) {
+                order.add(Way.HAND_WRITTEN);
+            }
             Collections.rotate(order, -(rep % order.size()));
             Result relay = null;
             Result raw = null;
+            Result loop = null;
             long delivered = -1;
             for (Way way : order) {
                 switch (way) {
@@ -74,6 +85,7 @@ final class RelayThroughput implements Scenario<Env> {
                         delivered = broker.delivered(dest);
                     }
                     case PLAIN_CLIENT -> raw = raw(env, broker, dest, m, n);
+                    case HAND_WRITTEN -> loop = handWritten(env, (KafkaSide) broker, dest, m, n);
                 }
             }
             f.add(relay.rate, raw.rate)
@@ -94,6 +106,32 @@ final class RelayThroughput implements Scenario<Env> {
                     relay.cost.walBytes(),
                     relay.duplicates,
                     delivered);
+            if (loop != null) {
+                env.report()
+                        .figure(
+                                name(),
+                                "throughput vs a hand-written relay loop, backlog " + n,
+                                "msg/s",
+                                "hand-written loop",
+                                Target.ratioAtLeast(0.95))
+                        .add(relay.rate, loop.rate)
+                        .extra(Figure.CPU, relay.cost.cpuMs())
+                        .extra(Figure.BASELINE_CPU, loop.cost.cpuMs())
+                        .extra(Figure.PG_CPU, relay.serverCpuMs)
+                        .extra(Figure.BASELINE_PG_CPU, loop.serverCpuMs)
+                        .extra(Figure.STATEMENTS, relay.cost.statements())
+                        .extra(Figure.WAL, relay.cost.walBytes());
+                Log.info(
+                        "%s rep %d: relay %.0f msg/s, hand-written loop %.0f msg/s, ratio %.2f; PostgreSQL CPU"
+                                + " %.3f vs %.3f ms/msg",
+                        name(),
+                        rep + 1,
+                        relay.rate,
+                        loop.rate,
+                        relay.rate / loop.rate,
+                        relay.serverCpuMs,
+                        loop.serverCpuMs);
+            }
             env.report().note(broker.name() + " rounds", relay.rounds);
             if (relay.duplicates > 0) {
                 f.note("duplicates seen: " + relay.duplicates);
@@ -104,7 +142,7 @@ final class RelayThroughput implements Scenario<Env> {
     }
 
     /**
-     * One untimed pass of both, on a table and destination of its own: without it the first repetition's relay ran at
+     * One untimed pass of each, on a table and destination of its own: without it the first repetition's relay ran at
      * two thirds of the later ones' rate (its JVM, the connections and PostgreSQL's caches still cold), whatever the
      * warm-up messages before each timed phase.
      */
@@ -116,6 +154,10 @@ final class RelayThroughput implements Scenario<Env> {
             Result relay = relay(env, broker, dest, table, m, n, s.batchSize());
             Result raw = raw(env, broker, dest, m, n);
             Log.info("%s untimed warm-up pass: relay %.0f msg/s, plain %.0f msg/s", name(), relay.rate, raw.rate);
+            if (broker instanceof KafkaSide kafka) {
+                Result loop = handWritten(env, kafka, dest, m, n);
+                Log.info("%s untimed warm-up pass: hand-written loop %.0f msg/s", name(), loop.rate);
+            }
         } finally {
             broker.dropDestination(dest);
         }
@@ -168,6 +210,29 @@ final class RelayThroughput implements Scenario<Env> {
                 rs.purge(dest);
             }
             return r;
+        }
+    }
+
+    /**
+     * Drains the same backlog with the hand-written loop, from a table of its own of the store's shape, warmed and
+     * analysed as the relay's; returns its rate.
+     */
+    static Result handWritten(Env env, KafkaSide kafka, String dest, Messages m, long n) throws Exception {
+        Settings s = env.settings();
+        try (OutboxTable table = OutboxTable.create(env, s.lanes());
+                PlainRelay loop = new PlainRelay(table, kafka, dest, s.batchSize())) {
+            long warm = s.warmMessages();
+            table.warm(m, 0, warm);
+            loop.start().awaitDone(warm, s.timeoutFor(warm));
+            Load load = table.copy(m, warm, n);
+            ServerCpu cpu = table.database().serverCpu();
+            Usage usage = Usage.start(table.database(), null);
+            double cpu0 = cpu.totalMillis();
+            long t0 = load.commit();
+            long t1 = loop.awaitDone(warm + n, s.timeoutFor(n));
+            Usage.PerUnit cost = usage.per(n);
+            double serverCpu = (cpu.totalMillis() - cpu0) / n;
+            return new Result(n / ((t1 - t0) / 1e9), cost, 0, "", serverCpu);
         }
     }
 }

@@ -1,6 +1,7 @@
 /**
- * The benchmarks of the outbox, run by {@code bin/bench}: the relay's throughput to Kafka and RabbitMQ, commit-to-ack
- * latency, the cost of appending and of deduplicating, a long drain and two relays on one table. Every
+ * The benchmarks of the outbox, run by {@code bin/bench}: the relay's throughput to Kafka and RabbitMQ (against the
+ * plain clients and a hand-written relay loop), commit-to-ack latency, the cost of appending and of deduplicating, a
+ * long drain, a held xmin horizon and a never-analysed table, two relays on one table, and Debezium as a peer. Every
  * figure is a ratio against a baseline measured in the same run, with the absolute figures beside it. These are
  * measurements, not tests: nothing here asserts a timing.
  *
@@ -9,7 +10,8 @@
  * <ul>
  *   <li>{@link dev.outbox.benchmarks.scenarios} — one class per benchmark, and {@code Scenarios}, the list of them;
  *   <li>{@link dev.outbox.benchmarks.fixtures} — what scenarios run against: the services of a run ({@code Env}),
- *       outbox tables and backlogs, the broker sides with their plain clients, a relay node, the server's CPU;
+ *       outbox tables and backlogs, the broker sides with their plain clients, a relay node, the hand-written relay
+ *       loop, Debezium, a session holding the horizon, the server's CPU;
  *   <li>{@link dev.outbox.benchmarks.harness} — the command line, settings, the report and its figures, statistics,
  *       costs and the profiler; it knows no scenario and no fixture.
  * </ul>

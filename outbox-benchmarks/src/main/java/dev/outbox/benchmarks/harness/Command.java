@@ -22,8 +22,9 @@ import picocli.CommandLine.Option;
 @CommandLine.Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Outbox benchmarks: relay throughput and latency against raw clients, append and dedup"
-                + " overhead, a long drain, two relays. Prints a table and writes results.json.")
+        description = "Outbox benchmarks: relay throughput and latency against plain clients, a hand-written relay and"
+                + " Debezium; append and dedup overhead; a long drain; a held xmin horizon; two relays. Prints a table"
+                + " and writes results.json.")
 public final class Command<E extends Environment> implements Callable<Integer> {
 
     /** Opens the services of a run, once, before the first scenario; they are closed after the last. */
@@ -56,7 +57,9 @@ public final class Command<E extends Environment> implements Callable<Integer> {
     @Option(names = "--profile", description = "Record each benchmark with JFR and print its hottest frames.")
     private boolean profile;
 
-    @Option(names = "--backlog", description = "Backlog of the relay and scale benchmarks. Default ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--backlog",
+            description = "Backlog of the relay, scale and debezium benchmarks. Default ${DEFAULT-VALUE}.")
     private long backlog = 200_000;
 
     @Option(
@@ -64,6 +67,18 @@ public final class Command<E extends Environment> implements Callable<Integer> {
             description = "Backlog of the drain benchmark: enough for several 10 s windows (1M drains in about 15 s)."
                     + " Default ${DEFAULT-VALUE}.")
     private long drainMessages = 3_000_000;
+
+    @Option(
+            names = "--horizon-messages",
+            description = "Backlog of each of the three drains of the held-horizon benchmark. Default 2000000, 300000"
+                    + " with --quick.")
+    private Long horizonMessages;
+
+    @Option(
+            names = "--steady-seconds",
+            description = "Length of each open-loop part of held-horizon (without, then with the horizon held)."
+                    + " Default 120, 15 with --quick.")
+    private Long steadySeconds;
 
     @Option(names = "--payload-bytes", description = "Payload size. Default ${DEFAULT-VALUE}.")
     private int payloadBytes = 1024;
@@ -108,7 +123,7 @@ public final class Command<E extends Environment> implements Callable<Integer> {
     @Option(
             names = "--cold-table",
             description = "Load every backlog into tables PostgreSQL has never analyzed, as in a new table's first"
-                    + " minute.")
+                    + " minute (held-horizon and debezium measure a cold table in any case).")
     private boolean coldTable;
 
     @Option(
@@ -179,6 +194,8 @@ public final class Command<E extends Environment> implements Callable<Integer> {
         report.run("repetitions", s.reps());
         report.run("backlog", s.backlog());
         report.run("drain_messages", s.drainMessages());
+        report.run("horizon_messages", s.horizonMessages());
+        report.run("steady_seconds", s.steadyPhase().toSeconds());
         report.run("payload_bytes", s.payloadBytes());
         report.run("lanes", s.lanes());
         report.run("batch_size", s.batchSize());
@@ -238,6 +255,8 @@ public final class Command<E extends Environment> implements Callable<Integer> {
                 quick,
                 backlog,
                 drainMessages,
+                horizonMessages != null ? horizonMessages : quick ? 300_000 : 2_000_000,
+                Duration.ofSeconds(steadySeconds != null ? steadySeconds : quick ? 15 : 120),
                 Duration.ofSeconds(10),
                 payloadBytes,
                 1024,

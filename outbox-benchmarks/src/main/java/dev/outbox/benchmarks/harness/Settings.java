@@ -13,6 +13,8 @@ import java.util.Map;
  * @param quick whether the short phases of {@code --quick} apply
  * @param backlog the backlog the throughput benchmarks drain
  * @param drainMessages the backlog of the drain benchmark
+ * @param horizonMessages the backlog of each drain of the held-horizon benchmark
+ * @param steadyPhase how long each open-loop part of the held-horizon benchmark runs after its warm-up
  * @param drainWindow the window of the drain benchmark's rate over time
  * @param payloadBytes every message's payload size
  * @param keys distinct partition keys
@@ -40,6 +42,8 @@ public record Settings(
         boolean quick,
         long backlog,
         long drainMessages,
+        long horizonMessages,
+        Duration steadyPhase,
         Duration drainWindow,
         int payloadBytes,
         int keys,

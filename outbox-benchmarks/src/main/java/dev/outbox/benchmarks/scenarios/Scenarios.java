@@ -17,7 +17,9 @@ public final class Scenarios {
                 new AppendOverhead(),
                 new DedupOverhead(),
                 new Drain(),
+                new HeldHorizon(),
                 new Scale(),
+                new DebeziumPeer(),
                 new Sweep());
     }
 }

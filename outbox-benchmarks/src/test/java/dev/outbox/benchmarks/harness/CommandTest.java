@@ -101,9 +101,11 @@ class CommandTest {
 
     @Test
     void settingsComeFromACommandLineWithoutRunningAnything() {
-        Settings s = Command.settings("--quick", "--lanes", "8");
+        Settings s = Command.settings("--quick", "--horizon-messages", "1000", "--lanes", "8");
         assertThat(s.quick()).isTrue();
         assertThat(s.reps()).isEqualTo(1);
+        assertThat(s.horizonMessages()).isEqualTo(1000);
         assertThat(s.lanes()).isEqualTo(8);
+        assertThat(s.steadyPhase().toSeconds()).isEqualTo(15);
     }
 }

@@ -649,8 +649,7 @@ public final class DefaultRelay implements Relay {
             }
 
             // Where each lane that sent is read up to now: just before its first failure (it and the later ones are
-            // read again), else past what it sent and, unless its own limit cut the read short, up to what the store
-            // read through.
+            // read again), else past what it sent.
             for (Map.Entry<Integer, Long> e : sentTop.entrySet()) {
                 int lane = e.getKey();
                 Integer failedIndex = failedAt.get(lane);
@@ -659,15 +658,18 @@ public final class DefaultRelay implements Relay {
                     positions.put(
                             lane,
                             Math.min(position, toSend.get(failedIndex).id().value() - 1));
-                } else if (!probed.contains(lane)) {
-                    positions.put(lane, Math.max(position, Math.max(e.getValue(), read.readThrough())));
                 } else {
                     positions.put(lane, Math.max(position, e.getValue()));
                 }
             }
+            // A lane read for the first time that has nothing moves past what the store read through, so that its
+            // next reads do not walk again the rows its previous owner deleted. A lane with a position keeps it: its
+            // messages still in progress are read after it when they commit, rather than found late.
             for (LaneClaim c : eligible) {
-                if (!sentTop.containsKey(c.lane()) && !retries.containsKey(c.lane())) {
-                    positions.merge(c.lane(), read.readThrough(), Math::max);
+                if (!sentTop.containsKey(c.lane())
+                        && !retries.containsKey(c.lane())
+                        && !positions.containsKey(c.lane())) {
+                    positions.put(c.lane(), read.readThrough());
                 }
             }
 

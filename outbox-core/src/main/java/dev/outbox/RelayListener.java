@@ -1,6 +1,7 @@
 package dev.outbox;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Hears what each relay round did, for metrics. Every method has an empty default. Called on the relay's threads:
@@ -11,7 +12,11 @@ public interface RelayListener {
     /** A listener that does nothing. */
     RelayListener NOOP = new RelayListener() {};
 
-    /** A round ended. */
+    /**
+     * A round ended: the relay read {@code fetched} messages and handed them to the broker in {@code elapsed}; {@code
+     * published} and {@code failed} count the outcomes settled since the previous round (the relay does not wait for a
+     * round's acknowledgements before the next).
+     */
     default void roundCompleted(int fetched, int published, int failed, Duration elapsed) {}
 
     /** One message was acknowledged by the broker, {@code sinceCreated} after it was appended. */
@@ -22,4 +27,10 @@ public interface RelayListener {
 
     /** The relay now holds these lanes. */
     default void lanesOwned(int count) {}
+
+    /**
+     * What waits in the lanes this relay holds, read every {@code maintenanceInterval} (the same reading feeds the lag
+     * check).
+     */
+    default void backlog(List<LaneBacklog> lanes) {}
 }

@@ -33,4 +33,35 @@ public interface RelayListener {
      * check).
      */
     default void backlog(List<LaneBacklog> lanes) {}
+
+    /** One listener that tells each of {@code listeners} in turn. */
+    static RelayListener all(List<? extends RelayListener> listeners) {
+        List<RelayListener> copy = List.copyOf(listeners);
+        return new RelayListener() {
+            @Override
+            public void roundCompleted(int fetched, int published, int failed, Duration elapsed) {
+                copy.forEach(l -> l.roundCompleted(fetched, published, failed, elapsed));
+            }
+
+            @Override
+            public void published(OutgoingMessage message, Duration sinceCreated) {
+                copy.forEach(l -> l.published(message, sinceCreated));
+            }
+
+            @Override
+            public void publishFailed(OutgoingMessage message, OutboxException error) {
+                copy.forEach(l -> l.publishFailed(message, error));
+            }
+
+            @Override
+            public void lanesOwned(int count) {
+                copy.forEach(l -> l.lanesOwned(count));
+            }
+
+            @Override
+            public void backlog(List<LaneBacklog> lanes) {
+                copy.forEach(l -> l.backlog(lanes));
+            }
+        };
+    }
 }

@@ -127,7 +127,8 @@ public interface MessageStore {
 
     /**
      * What waits in each of the given lanes from the cursor's position on: the messages with an id after {@code
-     * after}, counted up to the cursor's {@code limit}, and the creation time of the oldest of them. For the relay's lag
+     * after}, counted up to the cursor's {@code limit}, the creation time of the oldest of them, and whether the lane is
+     * stopped. For the relay's lag
      * check and metrics, every few seconds: like {@link #fetch}, it reads from the positions, so its cost does not grow
      * with rows deleted below them. The default answers from {@link #status()}, ignoring positions and bounds.
      */
@@ -140,7 +141,11 @@ public interface MessageStore {
             LaneStatus st = all.get(c.lane());
             if (st != null) {
                 out.add(new LaneBacklog(
-                        c.lane(), st.backlog(), false, st.oldestAge().map(now::minus)));
+                        c.lane(),
+                        st.backlog(),
+                        false,
+                        st.oldestAge().map(now::minus),
+                        st.stopped().isPresent()));
             }
         }
         return out;

@@ -85,6 +85,7 @@ public interface Relay extends AutoCloseable {
         private String id;
         private PartitionMonitor monitor = PartitionMonitor.NOOP;
         private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.system();
         private Duration frequency = Duration.ofMillis(100);
         private int batchSize = 1000;
         /** Null: the default, 2, or the store's lane count when it has fewer. */
@@ -140,9 +141,18 @@ public interface Relay extends AutoCloseable {
             return this;
         }
 
-        /** The clock for backoff and ages. Default {@link Clock#systemUTC()}. */
+        /** The clock that dates: the ages of messages (lag, publish latency). Default {@link Clock#systemUTC()}. */
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /**
+         * The monotonic time that drives waits: backoff, polling, leases, publish timeouts. Default {@link
+         * Ticker#system()}; tests give one they move by hand.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = ticker;
             return this;
         }
 
@@ -235,6 +245,7 @@ public interface Relay extends AutoCloseable {
             Check.notNull(monitor, "monitor");
             Check.notNull(listener, "listener");
             Check.notNull(clock, "clock");
+            Check.notNull(ticker, "ticker");
             Check.positive(frequency, "frequency");
             Check.positive(batchSize, "batchSize");
             int concurrency = this.concurrency != null ? this.concurrency : Math.min(2, store.lanes());
@@ -265,6 +276,7 @@ public interface Relay extends AutoCloseable {
                     monitor,
                     listener,
                     clock,
+                    ticker,
                     frequency,
                     batchSize,
                     concurrency,

@@ -1,5 +1,6 @@
 package dev.outbox.memory;
 
+import dev.outbox.LaneBacklog;
 import dev.outbox.LaneStatus;
 import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
@@ -568,6 +569,24 @@ public final class InMemoryMessageStore implements MessageStore {
             all.add(new LaneStatus(lane, waiting.size(), age, owner, Optional.ofNullable(stopped.get(lane))));
         }
         return all;
+    }
+
+    @Override
+    public synchronized List<LaneBacklog> backlog(List<LaneCursor> cursors) {
+        List<LaneBacklog> out = new ArrayList<>(cursors.size());
+        for (LaneCursor c : cursors) {
+            List<Row> waiting = rows.tailMap(c.after(), false).values().stream()
+                    .filter(r -> r.lane == c.lane())
+                    .limit(c.limit())
+                    .toList();
+            out.add(new LaneBacklog(
+                    c.lane(),
+                    waiting.size(),
+                    waiting.size() >= c.limit(),
+                    waiting.stream().map(r -> r.createdAt).min(Instant::compareTo),
+                    stopped.containsKey(c.lane())));
+        }
+        return out;
     }
 
     @Override

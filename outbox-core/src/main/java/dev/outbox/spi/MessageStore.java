@@ -1,13 +1,18 @@
 package dev.outbox.spi;
 
+import dev.outbox.LaneBacklog;
 import dev.outbox.LaneStatus;
 import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
 import dev.outbox.StoppedLane;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -119,6 +124,32 @@ public interface MessageStore {
 
     /** Every lane's backlog, oldest age, owner and stop record. */
     List<LaneStatus> status();
+
+    /**
+     * What waits in each of the given lanes from the cursor's position on: the messages with an id after {@code
+     * after}, counted up to the cursor's {@code limit}, the creation time of the oldest of them, and whether the lane is
+     * stopped. For the relay's lag
+     * check and metrics, every few seconds: like {@link #fetch}, it reads from the positions, so its cost does not grow
+     * with rows deleted below them. The default answers from {@link #status()}, ignoring positions and bounds.
+     */
+    default List<LaneBacklog> backlog(List<LaneCursor> lanes) {
+        Map<Integer, LaneStatus> all = new HashMap<>();
+        status().forEach(st -> all.put(st.lane(), st));
+        Instant now = Instant.now();
+        List<LaneBacklog> out = new ArrayList<>();
+        for (LaneCursor c : lanes) {
+            LaneStatus st = all.get(c.lane());
+            if (st != null) {
+                out.add(new LaneBacklog(
+                        c.lane(),
+                        st.backlog(),
+                        false,
+                        st.oldestAge().map(now::minus),
+                        st.stopped().isPresent()));
+            }
+        }
+        return out;
+    }
 
     // --- wake-up ----------------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ package dev.outbox.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outbox.LaneBacklog;
 import dev.outbox.Lanes;
 import dev.outbox.Message;
 import dev.outbox.MessageId;
@@ -322,6 +323,40 @@ public abstract class MessageStoreContract {
                 List.of(new LaneCursor(poison.lane(), ids.get(1).value(), 1000));
         assertThat(ids(store.fetch(new FetchRequest(after, 1000, read.mark()))))
                 .containsExactly(ids.get(0).value());
+    }
+
+    @Test
+    void backlogCountsFromEachLanesPositionUpToItsCap() throws SQLException {
+        NewMessage a1 = message("t", "k", "a1");
+        List<MessageId> ids = appendCommitted(a1, message("t", "k", "a2"), message("t", "k", "a3"));
+        LaneAssignment a = store.heartbeat("relay-a", LEASE);
+
+        List<LaneBacklog> all = store.backlog(List.of(new LaneCursor(a1.lane(), 0, 100)));
+        assertThat(all).singleElement().satisfies(b -> {
+            assertThat(b.lane()).isEqualTo(a1.lane());
+            assertThat(b.waiting()).isEqualTo(3);
+            assertThat(b.capped()).isFalse();
+            assertThat(b.oldestCreatedAt()).isPresent();
+            assertThat(b.stopped()).isFalse();
+        });
+        assertThat(store.backlog(List.of(new LaneCursor(a1.lane(), ids.get(0).value(), 100))))
+                .singleElement()
+                .satisfies(b -> assertThat(b.waiting()).isEqualTo(2));
+        assertThat(store.backlog(List.of(new LaneCursor(a1.lane(), 0, 2))))
+                .singleElement()
+                .satisfies(b -> {
+                    assertThat(b.waiting()).isEqualTo(2);
+                    assertThat(b.capped()).isTrue();
+                });
+
+        store.stop("relay-a", claimOf(a, a1.lane()), fetchAll(a).get(0), "why");
+        int empty = (a1.lane() + 1) % LANES;
+        assertThat(store.backlog(List.of(new LaneCursor(a1.lane(), 0, 100), new LaneCursor(empty, 0, 100))))
+                .satisfiesExactlyInAnyOrder(b -> assertThat(b.stopped()).isTrue(), b -> {
+                    assertThat(b.lane()).isEqualTo(empty);
+                    assertThat(b.waiting()).isZero();
+                    assertThat(b.oldestCreatedAt()).isEmpty();
+                });
     }
 
     // --- leases and fencing ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package dev.outbox.store.jdbi;
 
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.LaneBacklog;
 import dev.outbox.LaneStatus;
 import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
@@ -512,6 +513,45 @@ public final class JdbiMessageStore implements MessageStore {
                                 + " left join " + relay + " r on r.id = l.owner and r.lease_until > now()"
                                 + " left join " + stopped + " s on s.lane = l.lane order by l.lane")
                         .map((rs, ctx) -> laneStatus(rs))
+                        .list()));
+    }
+
+    @Override
+    public List<LaneBacklog> backlog(List<LaneCursor> cursors) {
+        if (cursors.isEmpty()) {
+            return List.of();
+        }
+        // One index range scan per lane from its position, bounded: deleted rows below the positions are not walked.
+        String sql = "select c.lane, c.cap, x.waiting, x.oldest, s.lane is not null as stopped"
+                + " from unnest(cast(? as int[]), cast(? as bigint[]), cast(? as int[])) as c(lane, after, cap)"
+                + " cross join lateral (select count(*) as waiting, min(created_at) as oldest from (select created_at"
+                + " from " + message + " m where m.lane = c.lane and m.id > c.after and m.sent_at is null"
+                + " order by m.id limit c.cap) y) x left join " + stopped + " s on s.lane = c.lane order by c.lane";
+        return sql(
+                "read the backlog",
+                () -> jdbi.withHandle(h -> h.createQuery(sql)
+                        .bindArray(
+                                0,
+                                Integer.class,
+                                cursors.stream().map(LaneCursor::lane).toList())
+                        .bindArray(
+                                1,
+                                Long.class,
+                                cursors.stream().map(LaneCursor::after).toList())
+                        .bindArray(
+                                2,
+                                Integer.class,
+                                cursors.stream().map(LaneCursor::limit).toList())
+                        .map((rs, ctx) -> {
+                            long waiting = rs.getLong("waiting");
+                            Timestamp oldest = rs.getTimestamp("oldest");
+                            return new LaneBacklog(
+                                    rs.getInt("lane"),
+                                    waiting,
+                                    waiting >= rs.getInt("cap"),
+                                    Optional.ofNullable(oldest).map(Timestamp::toInstant),
+                                    rs.getBoolean("stopped"));
+                        })
                         .list()));
     }
 

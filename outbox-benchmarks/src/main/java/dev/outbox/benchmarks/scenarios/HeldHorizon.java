@@ -68,9 +68,14 @@ final class HeldHorizon implements Scenario<Env> {
     public void run(Env env, int rep) throws Exception {
         Settings s = env.settings();
         long n = s.horizonMessages();
+        if (rep == 0 && !s.quick()) {
+            // Whichever drain went first would otherwise also pay for the JIT, the pools and the caches.
+            Drainer.Result warm = drain(env, Table.ANALYSED, rep, Math.min(n, s.backlog()), false);
+            Log.info("held-horizon untimed warm-up drain: %.0f msg/s", warm.overall());
+        }
         Map<Table, Drainer.Result> drains = new LinkedHashMap<>();
         for (Table t : Table.values()) {
-            drains.put(t, drain(env, t, rep));
+            drains.put(t, drain(env, t, rep, n, true));
         }
         Drainer.Result clean = drains.get(Table.ANALYSED);
         Drainer.Result held = drains.get(Table.HELD);
@@ -122,11 +127,10 @@ final class HeldHorizon implements Scenario<Env> {
         steady(env, rep);
     }
 
-    /** One drain of {@code --horizon-messages} on a table of its own. */
-    private Drainer.Result drain(Env env, Table kind, int rep) throws Exception {
+    /** One drain of {@code n} messages on a table of its own; {@code timed}: its table's state goes to the report. */
+    private Drainer.Result drain(Env env, Table kind, int rep, long n, boolean timed) throws Exception {
         Settings s = env.settings();
         KafkaSide kafka = env.kafka();
-        long n = s.horizonMessages();
         String dest = kafka.createDestination();
         Messages m = Messages.of(dest, s.keys(), s.payloadBytes());
         Progress progress = new Progress();
@@ -154,13 +158,17 @@ final class HeldHorizon implements Scenario<Env> {
             OutboxTable.TableStats before;
             OutboxTable.TableStats after;
             try {
+                // Read before the commit, so that nothing is timed meanwhile: the size counts the backlog already.
                 before = table.stats();
                 r = Drainer.drain(s, table.database(), node, progress, load, warm, n);
-                after = table.stats();
+                after = table.settledStats();
             } finally {
                 if (holder != null) {
                     holder.close();
                 }
+            }
+            if (!timed) {
+                return r;
             }
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("window_rates", r.rates());
@@ -228,7 +236,7 @@ final class HeldHorizon implements Scenario<Env> {
                 OutboxTable.TableStats cleanBefore = table.stats();
                 Writers.OpenLoop clean = writers.openLoop(rate, s.warmup(), s.steadyPhase());
                 writers.awaitDrained(progress, s);
-                OutboxTable.TableStats cleanAfter = table.stats();
+                OutboxTable.TableStats cleanAfter = table.settledStats();
 
                 table.vacuum();
                 Writers.OpenLoop held;
@@ -239,7 +247,7 @@ final class HeldHorizon implements Scenario<Env> {
                     heldBefore = table.stats();
                     held = writers.openLoop(rate, s.warmup(), s.steadyPhase());
                     writers.awaitDrained(progress, s);
-                    heldAfter = table.stats();
+                    heldAfter = table.settledStats();
                 }
 
                 String at = " @50% (" + Math.round(rate) + " msg/s), "

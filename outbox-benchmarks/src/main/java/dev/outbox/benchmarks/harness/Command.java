@@ -131,6 +131,9 @@ public final class Command<E extends Environment> implements Callable<Integer> {
             description = "Directory for results.json and profiles. Default ${DEFAULT-VALUE} (of the module).")
     private Path out = Path.of("target", "benchmarks");
 
+    /** The width of the usage message, picocli's default. */
+    private static final int WIDTH = 80;
+
     private final List<Scenario<E>> scenarios;
     private final Opener<E> opener;
     private final String[] args;
@@ -171,15 +174,28 @@ public final class Command<E extends Environment> implements Callable<Integer> {
         footer.add("");
         footer.add("Benchmarks (--only), in the order they run:");
         for (Scenario<E> s : scenarios) {
-            footer.add(String.format(
-                    Locale.ROOT,
-                    "  %-16s %s%s",
-                    s.name(),
-                    s.description(),
-                    s.onlyWhenNamed() ? " (only when asked for)" : ""));
+            String text = s.description() + (s.onlyWhenNamed() ? " (only when asked for)" : "");
+            footer.addAll(wrap(String.format(Locale.ROOT, "  %-16s ", s.name()), text));
         }
         line.getCommandSpec().usageMessage().footer(footer.toArray(String[]::new));
         return line;
+    }
+
+    /** {@code text} after {@code head}, in lines of at most {@link #WIDTH} with continuations under its start. */
+    static List<String> wrap(String head, String text) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder(head);
+        for (String word : text.split(" ")) {
+            if (line.length() > head.length() && line.length() + 1 + word.length() > WIDTH) {
+                lines.add(line.toString());
+                line = new StringBuilder(" ".repeat(head.length()));
+            } else if (line.length() > head.length()) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        lines.add(line.toString());
+        return lines;
     }
 
     @Override

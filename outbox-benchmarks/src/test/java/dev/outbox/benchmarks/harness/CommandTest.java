@@ -100,6 +100,16 @@ class CommandTest {
     }
 
     @Test
+    void longDescriptionsWrapUnderTheirStart() {
+        assertThat(Command.wrap("  name ", "a b c ".repeat(30).trim()))
+                .hasSizeGreaterThan(1)
+                .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80))
+                .first()
+                .satisfies(line -> assertThat(line).startsWith("  name a b c"));
+        assertThat(Command.wrap("  name ", "a b c ".repeat(30).trim()).get(1)).matches(" {7}[abc] .*");
+    }
+
+    @Test
     void settingsComeFromACommandLineWithoutRunningAnything() {
         Settings s = Command.settings("--quick", "--horizon-messages", "1000", "--lanes", "8");
         assertThat(s.quick()).isTrue();

@@ -73,6 +73,9 @@ public interface Deduplicator extends AutoCloseable {
      *   <li>{@link StoreException} (retriable) if the database failed;
      *   <li>{@link dev.outbox.TransactionRequiredException} if the handler committed or rolled back the transaction
      *       itself (which it must not do);
+     *   <li>{@link dev.outbox.TransactionAbortedException} (retriable) if the handler returned normally although one of
+     *       its statements failed: PostgreSQL aborted the transaction, so neither the record nor the handler's writes
+     *       could commit; the transaction is rolled back and the message is not acknowledged as processed;
      *   <li>{@link InvalidMessageException} for a message without id or source (or a null message), which is neither
      *       processed nor recorded: subscribers dead-letter it.
      * </ul>

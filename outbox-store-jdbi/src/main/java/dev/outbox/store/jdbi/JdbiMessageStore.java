@@ -6,7 +6,9 @@ import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
 import dev.outbox.StoppedLane;
 import dev.outbox.StoreException;
+import dev.outbox.TransactionAbortedException;
 import dev.outbox.TransactionRequiredException;
+import dev.outbox.postgres.Transactions;
 import dev.outbox.spi.LaneAssignment;
 import dev.outbox.spi.LaneClaim;
 import dev.outbox.spi.MessageStore;
@@ -139,6 +141,11 @@ public final class JdbiMessageStore implements MessageStore {
             if (transaction.getAutoCommit()) {
                 throw new TransactionRequiredException("the connection is in auto-commit mode: append inside the"
                         + " transaction of your business writes, so the message is stored only if they commit");
+            }
+            if (Transactions.isAborted(transaction)) {
+                throw new TransactionAbortedException("cannot append: an earlier statement of this transaction failed"
+                        + " and PostgreSQL aborted it, so it can only roll back (a commit would silently roll back"
+                        + " your business writes too); roll it back and run the unit of work again");
             }
         } catch (SQLException e) {
             throw new StoreException("could not inspect the connection's transaction state", e);

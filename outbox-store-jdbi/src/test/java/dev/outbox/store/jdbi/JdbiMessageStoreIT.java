@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.InvalidConfigurationException;
 import dev.outbox.StoreException;
+import dev.outbox.TransactionAbortedException;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.testkit.MessageStoreContract;
 import dev.outbox.testkit.PostgresExtension;
@@ -134,6 +135,25 @@ class JdbiMessageStoreIT extends MessageStoreContract {
                         () -> JdbiStoreConfig.builder().retention(Duration.ZERO).build())
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("retention");
+    }
+
+    @Test
+    void anAppendOnATransactionAbortedByAnEarlierStatementSaysSo() throws SQLException {
+        try (Connection c = transaction()) {
+            try (var st = c.createStatement()) {
+                st.execute("select 1 / 0");
+            } catch (SQLException swallowed) {
+                // the caller's earlier statement failed; PostgreSQL has aborted the transaction
+            }
+            assertThatThrownBy(() -> jdbiStore.append(c, List.of(message("t", "k", "after a failure"))))
+                    .isInstanceOf(TransactionAbortedException.class)
+                    .hasMessageContaining("aborted")
+                    .hasMessageContaining("roll it back");
+            c.rollback();
+            assertThat(jdbiStore.append(c, List.of(message("t", "k", "after the rollback"))))
+                    .hasSize(1);
+            c.rollback();
+        }
     }
 
     @Test

@@ -1,13 +1,10 @@
 package dev.outbox.broker.rabbit;
 
-import com.rabbitmq.client.ConnectionFactory;
 import dev.outbox.Backoff;
 import dev.outbox.InvalidConfigurationException;
-import java.net.URI;
-import java.net.URISyntaxException;
+import dev.outbox.broker.rabbit.internal.AmqpUri;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Objects;
@@ -276,9 +273,15 @@ public final class RabbitBrokerSettings {
         /**
          * Sets host, port, virtual host, user and password from an AMQP URI such as {@code
          * amqp://user:secret@rabbit.internal:5672/warehouse}. An {@code amqps} URI turns TLS on with the JVM's default
-         * trust store and host name verification (set {@link #tls(SSLContext)} after it for another context). Parts
-         * the URI leaves out keep their defaults. The URI is checked in {@link #build()}, and its password never
-         * appears in an error message.
+         * trust store and host name verification (set {@link #tls(SSLContext)} after it for another context).
+         *
+         * <p>The URI must name a host; a port or virtual host it leaves out keeps its default (5672, or 5671 with TLS;
+         * {@code /}), and so do user and password when it has no user info (a user without a password has the empty
+         * password). Every part that is present must parse, after RabbitMQ's URI specification: a host such as {@code
+         * rabbit_1} is that host, a port that is not a number is an error, characters such as {@code @}, {@code /} or
+         * {@code ?} in a password or virtual host are percent-encoded, and query parameters are refused (the builder
+         * has its own settings for what they would set). The URI is checked in {@link #build()}, which names the part
+         * at fault, and the URI itself never appears in an error message.
          */
         public Builder uri(String uri) {
             uriError = null;
@@ -286,31 +289,27 @@ public final class RabbitBrokerSettings {
                 uriError = "uri must not be null";
                 return this;
             }
+            AmqpUri parsed;
             try {
-                URI parsed = new URI(uri);
-                String scheme = parsed.getScheme();
-                if (!"amqp".equalsIgnoreCase(scheme) && !"amqps".equalsIgnoreCase(scheme)) {
-                    uriError = "uri must start with amqp:// or amqps://";
-                    return this;
-                }
-                ConnectionFactory parser = new ConnectionFactory();
-                // Parse as plain amqp: the client's own amqps handling would trust every certificate.
-                parser.setUri("amqp" + uri.substring(scheme.length()));
-                host = parser.getHost();
-                port = parsed.getPort() == -1 ? null : parser.getPort();
-                if (parsed.getRawPath() != null && !parsed.getRawPath().isEmpty()) {
-                    virtualHost = parser.getVirtualHost();
-                }
-                if (parsed.getRawUserInfo() != null) {
-                    username = parser.getUsername();
-                    password = parser.getPassword();
-                }
-                if ("amqps".equalsIgnoreCase(scheme)) {
-                    sslContext = SSLContext.getDefault();
-                }
-            } catch (URISyntaxException | IllegalArgumentException | GeneralSecurityException e) {
+                parsed = AmqpUri.parse(uri);
+            } catch (AmqpUri.Malformed e) {
                 // Never echo the URI: it may hold the password.
-                uriError = "uri is not a valid AMQP URI (" + e.getClass().getSimpleName() + ")";
+                uriError = "uri " + e.getMessage();
+                return this;
+            }
+            host = parsed.host();
+            port = parsed.port().orElse(null);
+            parsed.virtualHost().ifPresent(v -> virtualHost = v);
+            parsed.username().ifPresent(u -> {
+                username = u;
+                password = parsed.password().orElse("");
+            });
+            if (parsed.tls()) {
+                try {
+                    sslContext = SSLContext.getDefault();
+                } catch (NoSuchAlgorithmException e) {
+                    uriError = "uri: amqps needs TLS, but the JVM has no default TLS context";
+                }
             }
             return this;
         }
@@ -464,6 +463,10 @@ public final class RabbitBrokerSettings {
                 throw new InvalidConfigurationException(uriError);
             }
             text(host, "host");
+            if (!AmqpUri.isHost(host)) {
+                throw new InvalidConfigurationException("host must be a host name (letters, digits, '.', '-', '_' and"
+                        + " '~') or an IP address, was '" + host + "'");
+            }
             int p = port == null ? (sslContext != null ? 5671 : 5672) : port;
             if (p < 1 || p > 65535) {
                 throw new InvalidConfigurationException("port must be between 1 and 65535, was " + p);

@@ -7,6 +7,7 @@ import dev.outbox.StoreException;
 import dev.outbox.consumer.dedup.internal.Checks;
 import dev.outbox.consumer.dedup.internal.DedupSettings;
 import dev.outbox.consumer.dedup.internal.JdbiDeduplicator;
+import dev.outbox.postgres.Migration;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

@@ -8,6 +8,8 @@ import dev.outbox.StoppedLane;
 import dev.outbox.StoreException;
 import dev.outbox.TransactionAbortedException;
 import dev.outbox.TransactionRequiredException;
+import dev.outbox.postgres.Migration;
+import dev.outbox.postgres.MigrationRunner;
 import dev.outbox.postgres.Transactions;
 import dev.outbox.spi.LaneAssignment;
 import dev.outbox.spi.LaneClaim;
@@ -15,6 +17,7 @@ import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.NewMessage;
 import dev.outbox.spi.StoredMessage;
 import dev.outbox.store.jdbi.internal.AppendListener;
+import dev.outbox.store.jdbi.internal.IsolatedJdbi;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -49,9 +52,9 @@ import org.jdbi.v3.core.JdbiException;
  * <p>Thread-safe.
  */
 public final class JdbiMessageStore implements MessageStore {
-    private final Jdbi jdbi;
+    private final IsolatedJdbi jdbi;
     private final JdbiStoreConfig config;
-    private final Migrations migrations;
+    private final MigrationRunner migrations;
     private final String message;
     private final String lane;
     private final String relay;
@@ -62,9 +65,9 @@ public final class JdbiMessageStore implements MessageStore {
     private volatile boolean lanesChecked;
 
     private JdbiMessageStore(Jdbi jdbi, JdbiStoreConfig config) {
-        this.jdbi = jdbi;
+        this.jdbi = new IsolatedJdbi(jdbi);
         this.config = config;
-        this.migrations = new Migrations(config);
+        this.migrations = Migrations.of(config.names(), config.lanes());
         this.message = config.table("message");
         this.lane = config.table("lane");
         this.relay = config.table("relay");
@@ -104,25 +107,27 @@ public final class JdbiMessageStore implements MessageStore {
     }
 
     /**
-     * Creates or upgrades the store's tables to the version this library ships; safe to call from several processes at
-     * once (an advisory lock serialises them) and when nothing is left to do.
+     * Creates or upgrades the store's tables to the version this library ships: creates the schema if it is missing,
+     * then applies the migrations its version table ({@code <prefix>_schema_version}) does not record. Safe to call
+     * from several processes at once (an advisory lock serialises them) and when nothing is left to do.
      *
+     * @return the migrations this call applied, empty when the tables were up to date
      * @throws InvalidConfigurationException if the tables exist with a different lane count
      * @throws StoreException if the database refuses
      */
-    public void migrate() {
-        sql(
-                "migrate",
-                () -> jdbi.inTransaction(h -> {
-                    migrations.apply(h);
-                    return null;
-                }));
+    public List<Migration> migrate() {
+        List<Migration> applied = sql("migrate", () -> jdbi.withHandle(h -> migrations.migrate(h.getConnection())));
         checkLanes();
+        return applied;
     }
 
-    /** The SQL {@link #migrate()} runs, as one script, for Flyway, Liquibase or a DBA. */
+    /**
+     * The SQL {@link #migrate()} runs, as one script, for Flyway, Liquibase or a DBA: the schema when one is
+     * configured, then every version.
+     */
     public String migrationScript() {
-        return migrations.script();
+        return "-- Outbox store schema for " + config.names() + ", " + config.lanes() + " lanes.\n"
+                + migrations.script();
     }
 
     @Override
@@ -522,7 +527,7 @@ public final class JdbiMessageStore implements MessageStore {
         if (!config.notifyOnAppend()) {
             return () -> {};
         }
-        return AppendListener.start(jdbi, config.channel(), listener);
+        return AppendListener.start(jdbi.jdbi(), config.channel(), listener);
     }
 
     @Override

@@ -55,17 +55,19 @@ public final class Validation {
 
     /**
      * A name that reaches log lines, metrics or another system's management tools (a relay id, a source, a connection
-     * name): not blank, at most {@code maxLength} characters, on one line and shown as written: no control characters
-     * (CR, LF, NUL, ESC...), no invisible formatting characters (right-to-left overrides, zero-width characters), no
-     * line or paragraph separators and no unpaired surrogates, any of which could forge or hide a log line.
+     * name): not blank, at most {@code maxBytes} bytes in UTF-8 (as many characters of ASCII), on one line and shown as
+     * written: no control characters (CR, LF, NUL, ESC...), no invisible formatting characters (right-to-left
+     * overrides, zero-width characters), no line or paragraph separators, no unassigned or private-use code points and
+     * no unpaired surrogates, any of which could forge or hide a log line.
      *
      * @throws InvalidConfigurationException naming the setting and the first offending character's position
      */
-    public static String name(String value, String setting, int maxLength) {
+    public static String name(String value, String setting, int maxBytes) {
         nonBlank(value, setting);
-        if (value.length() > maxLength) {
+        int bytes = utf8Length(value);
+        if (bytes > maxBytes) {
             throw new InvalidConfigurationException(
-                    setting + " must be at most " + maxLength + " characters, was " + value.length());
+                    setting + " must be at most " + maxBytes + " bytes in UTF-8, was " + bytes + ": " + quote(value));
         }
         int bad = firstUnprintable(value);
         if (bad >= 0) {
@@ -74,6 +76,29 @@ public final class Validation {
                     + " of " + quote(value));
         }
         return value;
+    }
+
+    /** How many bytes {@code text} takes in UTF-8 (an unpaired surrogate counts as the one byte it is replaced by). */
+    public static int utf8Length(CharSequence text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                bytes += 1;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /**

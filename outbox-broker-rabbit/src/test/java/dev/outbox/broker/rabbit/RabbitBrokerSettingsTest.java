@@ -176,6 +176,40 @@ class RabbitBrokerSettingsTest {
         assertThatThrownBy(() ->
                         RabbitBrokerSettings.builder().reconnectBackoff(null).build())
                 .hasMessageContaining("reconnectBackoff");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .publishTimeout(Duration.ofDays(2))
+                        .build())
+                .hasMessageStartingWith("publishTimeout must be at most PT1H");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .connectionTimeout(Duration.ofDays(30))
+                        .build())
+                .hasMessageStartingWith("connectionTimeout must be at most PT10M");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .closeTimeout(Duration.ofSeconds(Long.MAX_VALUE))
+                        .build())
+                .hasMessageStartingWith("closeTimeout must be at most");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .heartbeat(Duration.ofMillis(500))
+                        .build())
+                .hasMessageStartingWith("heartbeat must be whole seconds");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .heartbeat(Duration.ofSeconds(65536))
+                        .build())
+                .hasMessageStartingWith("heartbeat must be at most");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .maxMessageBytes(Integer.MAX_VALUE)
+                        .build())
+                .hasMessageStartingWith("maxMessageBytes must be between 1 and 536870912");
+        assertThatThrownBy(() ->
+                        RabbitBrokerSettings.builder().confirmWindow(2_000_000).build())
+                .hasMessageStartingWith("confirmWindow must be between");
+        assertThatThrownBy(() -> RabbitBrokerSettings.builder()
+                        .connectionName("outbox\r\nforged")
+                        .build())
+                .hasMessageStartingWith("connectionName must not contain control");
+        assertThatThrownBy(() ->
+                        RabbitBrokerSettings.builder().credentials("ops\n", "x").build())
+                .hasMessageStartingWith("username must not contain control");
     }
 
     @Test

@@ -15,18 +15,6 @@ public final class Checks {
     private Checks() {}
 
     /**
-     * A required setting.
-     *
-     * @throws InvalidConfigurationException naming {@code property} if {@code value} is null
-     */
-    public static <T> T required(T value, String property) {
-        if (value == null) {
-            throw new InvalidConfigurationException(property + " must not be null");
-        }
-        return value;
-    }
-
-    /**
      * A consumer's name: letters, digits, '.', '_' and '-', at most 200 characters (the rule of a subscription's name).
      *
      * @throws InvalidConfigurationException naming {@code property}

@@ -8,6 +8,7 @@ import dev.outbox.consumer.dedup.CleanupResult;
 import dev.outbox.consumer.dedup.DedupTable;
 import dev.outbox.postgres.Migration;
 import dev.outbox.postgres.MigrationRunner;
+import dev.outbox.spi.Validation;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,9 +59,9 @@ public final class ProcessedMessageTable {
      * @throws InvalidConfigurationException if an argument is null
      */
     public ProcessedMessageTable(Jdbi jdbi, DedupTable table, Clock clock) {
-        this.jdbi = Checks.required(jdbi, "jdbi");
-        this.table = Checks.required(table, "table");
-        this.clock = Checks.required(clock, "clock");
+        this.jdbi = Validation.notNull(jdbi, "jdbi");
+        this.table = Validation.notNull(table, "table");
+        this.clock = Validation.notNull(clock, "clock");
         String t = table.qualifiedName();
         this.insert = "insert into " + t + " (consumer, source, message_id, processed_at)"
                 + " values (:consumer, :source, :message_id, :processed_at)"
@@ -193,7 +194,7 @@ public final class ProcessedMessageTable {
      */
     public CleanupResult deleteOlderThan(String consumer, Instant cutoff, int batchSize, BooleanSupplier keepGoing) {
         Checks.consumer(consumer, "consumer");
-        Checks.required(cutoff, "cutoff");
+        Validation.notNull(cutoff, "cutoff");
         if (batchSize <= 0) {
             throw new InvalidConfigurationException("batchSize must be positive, was " + batchSize);
         }

@@ -8,6 +8,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import dev.outbox.Backoff;
+import dev.outbox.DeadLetterHeaders;
 import dev.outbox.Envelope;
 import dev.outbox.MessageId;
 import dev.outbox.OutgoingMessage;
@@ -119,9 +120,9 @@ class SwallowedStatementFailureIT {
 
                 assertThat(attempts).hasValue(ATTEMPTS);
                 Map<String, Object> headers = letter.getProps().getHeaders();
-                assertThat(String.valueOf(headers.get("x-outbox-error-class")))
+                assertThat(String.valueOf(headers.get(DeadLetterHeaders.ERROR_CLASS)))
                         .isEqualTo(TransactionAbortedException.class.getName());
-                assertThat(String.valueOf(headers.get("x-outbox-error"))).contains("aborted");
+                assertThat(String.valueOf(headers.get(DeadLetterHeaders.ERROR))).contains("aborted");
                 assertThat(processed).hasValue(0);
                 assertThat(dedup.processedMessages().contains(name, "warehouse", new MessageId(7)))
                         .as("recorded as processed")

@@ -434,7 +434,7 @@ class OutboxTest {
         assertThatThrownBy(
                         () -> Outbox.builder().store(store).maxPayloadBytes(0).build())
                 .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageContaining("maxPayloadBytes must be positive");
+                .hasMessageContaining("maxPayloadBytes must be between 1 and 268435456, was 0");
     }
 
     @Test

@@ -82,6 +82,13 @@ final class Worker {
     private final int maxInFlight;
     private final Semaphore wake = new Semaphore(0);
     private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
+    /**
+     * Whether an outcome must wake the loop: when it has nothing else to do soon (no room in flight, a lane waiting
+     * for its probe, an idle wait). Otherwise outcomes wait in the mailbox for the next step, so that a batch's thousand
+     * acknowledgements cost one step, not a thousand.
+     */
+    private volatile boolean wantsOutcomes = true;
+
     private volatile boolean appended;
     private volatile Map<Integer, Long> lowWater = Map.of();
 
@@ -91,6 +98,15 @@ final class Worker {
     private long lastFetchNanos;
     private boolean lastFetchFull;
     private long lowWaterAtNanos;
+    /** The lanes as they were made from this held assignment: a step with the same one need not look again. */
+    private LaneLeases.Held synced;
+    /** Messages in flight over all lanes. */
+    private int inFlight;
+    /** Lanes backing off. */
+    private int backingOff;
+    /** When the earliest message in flight times out (ticker time), as of the last look. */
+    private long nextExpiryNanos;
+
     private int publishedSinceRead;
     private int failedSinceRead;
     private long acknowledgedTotal;
@@ -150,6 +166,14 @@ final class Worker {
         wake.release();
     }
 
+    /** An outcome of the broker: queued, and wakes the loop only when it waits for one (or for a failure). */
+    private void postOutcome(Sent sent, OutboxException error) {
+        mailbox.add(() -> settle(sent, error));
+        if (error != null || wantsOutcomes) {
+            wake.release();
+        }
+    }
+
     /** Each lane's low-water mark, published by the loop at most a second ago: for the backlog reading. */
     Map<Integer, Long> lowWater() {
         return lowWater;
@@ -196,16 +220,25 @@ final class Worker {
 
     /** Everything but reading: the lanes held, the mailbox, timeouts, releases and backoffs. */
     private void catchUp(long now) {
-        syncLanes(leases.current(), now);
+        LaneLeases.Held held = leases.current();
+        if (held != synced) {
+            syncLanes(held, now);
+            synced = held;
+        }
         Runnable event;
         while ((event = mailbox.poll()) != null) {
             event.run();
         }
-        expire(now);
+        if (inFlight > 0 && now - nextExpiryNanos >= 0) {
+            expire(now);
+        }
+        if (backingOff == 0 && held.releasing().isEmpty()) {
+            return;
+        }
         List<Integer> release = new ArrayList<>();
         for (Lane lane : List.copyOf(lanes.values())) {
             if (lane.mode == Mode.BACKING_OFF && now - lane.retryAtNanos >= 0) {
-                lane.mode = Mode.PROBING;
+                mode(lane, Mode.PROBING);
             }
             if ((lane.mode == Mode.RELEASING || lane.mode == Mode.STOPPED && releasing(lane)) && lane.settled()) {
                 release.add(lane.number);
@@ -235,6 +268,7 @@ final class Worker {
             if (claim == null || claim.epoch() != lane.claim.epoch()) {
                 // Lost (or lost and taken back): whoever holds it now reads it from the start.
                 discardInFlight(lane);
+                mode(lane, Mode.RELEASING);
                 lanes.remove(lane.number);
             }
         }
@@ -247,20 +281,20 @@ final class Worker {
             lane.claim = claim;
             if (claim.stopped() && lane.mode != Mode.STOPPED) {
                 discardInFlight(lane);
-                lane.mode = Mode.STOPPED;
+                mode(lane, Mode.STOPPED);
                 lane.stoppedGeneration = claim.generation();
             } else if (!claim.stopped() && lane.mode == Mode.STOPPED && claim.generation() > lane.stoppedGeneration) {
                 // Restarted, or its head skipped: the lane is read again from just below its head.
-                lane.mode = Mode.RUNNING;
+                mode(lane, Mode.RUNNING);
                 log.info("relay {}: lane {} runs again", s.relayId(), lane.number);
                 Calls.monitor(s, m -> m.laneRestarted(lane.number));
             }
             if (lane.mode != Mode.STOPPED) {
                 boolean release = held.releasing().contains(lane.number);
                 if (release && lane.mode != Mode.RELEASING) {
-                    lane.mode = Mode.RELEASING;
+                    mode(lane, Mode.RELEASING);
                 } else if (!release && lane.mode == Mode.RELEASING) {
-                    lane.mode = Mode.RUNNING;
+                    mode(lane, Mode.RUNNING);
                 }
             }
         }
@@ -268,20 +302,25 @@ final class Worker {
 
     /** A message not settled within the publish timeout fails retriably (its late answer is ignored). */
     private void expire(long now) {
+        long timeout = s.publishTimeout().toNanos();
+        long next = now + timeout;
         for (Lane lane : List.copyOf(lanes.values())) {
             Sent head = lane.inFlight.peekFirst();
-            if (head != null
-                    && !head.done
-                    && now - head.sentAtNanos >= s.publishTimeout().toNanos()) {
+            if (head != null && !head.done && now - head.sentAtNanos >= timeout) {
                 settle(
                         head,
                         new RetriableException("not acknowledged by the broker within " + s.publishTimeout(), null));
+                head = lane.inFlight.peekFirst();
+            }
+            if (head != null && head.sentAtNanos + timeout - next < 0) {
+                next = head.sentAtNanos + timeout;
             }
         }
+        nextExpiryNanos = next;
     }
 
     private boolean readDue(long now) {
-        if (lanes.values().stream().noneMatch(Lane::reads) || room() <= 0) {
+        if (!anyReads() || room() <= 0) {
             return false;
         }
         if (inFlight() > 0 && room() < Math.min(s.batchSize(), maxInFlight / 4)) {
@@ -306,31 +345,62 @@ final class Worker {
 
     private long waitNanos(long now) {
         long wait = s.frequency().toNanos();
-        if (lanes.values().stream().anyMatch(Lane::reads) && room() > 0) {
+        boolean reads = anyReads();
+        if (reads && room() > 0) {
             wait = Math.min(wait, nextReadAt(now) - now);
         }
-        for (Lane lane : lanes.values()) {
-            if (lane.mode == Mode.BACKING_OFF) {
-                wait = Math.min(wait, lane.retryAtNanos - now);
-            }
-            Sent head = lane.inFlight.peekFirst();
-            if (head != null) {
-                wait = Math.min(wait, head.sentAtNanos + s.publishTimeout().toNanos() - now);
+        if (backingOff > 0) {
+            for (Lane lane : lanes.values()) {
+                if (lane.mode == Mode.BACKING_OFF) {
+                    wait = Math.min(wait, lane.retryAtNanos - now);
+                }
             }
         }
+        if (inFlight > 0) {
+            wait = Math.min(wait, nextExpiryNanos - now);
+        }
+        // Outcomes wake the loop only when it has nothing else to do soon: no room, a lane waiting for its probe, or
+        // a long wait; otherwise the next step, within a millisecond or so, applies them all at once.
+        wantsOutcomes = !reads || room() <= 0 || wait > FIRST_LOOK_NANOS;
         return Math.max(0, wait);
     }
 
-    private int inFlight() {
-        int n = 0;
+    private boolean anyReads() {
         for (Lane lane : lanes.values()) {
-            n += lane.inFlight.size();
+            if (lane.reads()) {
+                return true;
+            }
         }
-        return n;
+        return false;
+    }
+
+    private int inFlight() {
+        return inFlight;
     }
 
     private int room() {
-        return maxInFlight - inFlight();
+        return maxInFlight - inFlight;
+    }
+
+    /** Sets a lane's mode, keeping the count of lanes backing off. */
+    private void mode(Lane lane, Mode mode) {
+        if (lane.mode == Mode.BACKING_OFF) {
+            backingOff--;
+        }
+        if (mode == Mode.BACKING_OFF) {
+            backingOff++;
+        }
+        lane.mode = mode;
+    }
+
+    /** Puts a message in its lane's flight. */
+    private void fly(Lane lane, Sent sent) {
+        if (inFlight == 0) {
+            nextExpiryNanos = sent.sentAtNanos + s.publishTimeout().toNanos();
+        }
+        lane.inFlight.add(sent);
+        lane.known.add(sent.id());
+        inFlight++;
     }
 
     // --- reading and sending ---------------------------------------------------------------------------------------
@@ -384,8 +454,7 @@ final class Worker {
                 // A row no envelope can carry (written around the appender) is a poison message: it stops its own
                 // lane, and the later messages of the lane stay back.
                 Sent poison = new Sent(lane, m, null, now);
-                lane.inFlight.add(poison);
-                lane.known.add(id);
+                fly(lane, poison);
                 refused.add(poison);
                 blocked.add(lane.number);
                 FatalException error =
@@ -394,8 +463,7 @@ final class Worker {
                 continue;
             }
             Sent sent = new Sent(lane, m, outgoing, now);
-            lane.inFlight.add(sent);
-            lane.known.add(id);
+            fly(lane, sent);
             lane.position = Math.max(lane.position, id);
             toSend.add(sent);
         }
@@ -414,8 +482,7 @@ final class Worker {
         for (int i = 0; i < futures.size(); i++) {
             Sent sent = toSend.get(i);
             futures.get(i)
-                    .whenComplete(
-                            (ok, error) -> post(() -> settle(sent, error == null ? null : Dispatch.classify(error))));
+                    .whenComplete((ok, error) -> postOutcome(sent, error == null ? null : Dispatch.classify(error)));
         }
 
         int count = fetched.messages().size();
@@ -445,6 +512,7 @@ final class Worker {
         sent.error = error;
         while (!lane.inFlight.isEmpty() && lane.inFlight.peekFirst().done) {
             Sent head = lane.inFlight.pollFirst();
+            inFlight--;
             if (head.error == null) {
                 acknowledged(lane, head);
             } else {
@@ -459,7 +527,7 @@ final class Worker {
         publishedSinceRead++;
         acknowledgedTotal++;
         if (lane.mode == Mode.PROBING) {
-            lane.mode = Mode.RUNNING;
+            mode(lane, Mode.RUNNING);
         }
         Duration age = Duration.ofMillis(
                 Math.max(0, s.clock().millis() - sent.message.createdAt().toEpochMilli()));
@@ -478,6 +546,7 @@ final class Worker {
             lane.known.remove(later.id());
             lowest = Math.min(lowest, later.id());
         }
+        inFlight -= lane.inFlight.size();
         lane.inFlight.clear();
         lane.rewindTo(lowest);
         OutboxException error = head.error;
@@ -500,7 +569,7 @@ final class Worker {
         } catch (RuntimeException e) {
             log.warn("relay {}: could not record the failure of message {}", s.relayId(), head.message.id(), e);
         }
-        lane.mode = Mode.BACKING_OFF;
+        mode(lane, Mode.BACKING_OFF);
         lane.retryAtNanos = s.ticker().nanoTime() + s.backoff().delay(attempts).toNanos();
         log.debug(
                 "relay {}: lane {} message {} failed (attempt {}): {}",
@@ -518,14 +587,14 @@ final class Worker {
         } catch (RuntimeException e) {
             // Not recorded: back off and let the message fail (and stop the lane) again.
             log.warn("relay {}: could not stop lane {}", s.relayId(), lane.number, e);
-            lane.mode = Mode.BACKING_OFF;
+            mode(lane, Mode.BACKING_OFF);
             lane.retryAtNanos =
                     s.ticker().nanoTime() + s.backoff().delay(attempts).toNanos();
             return;
         }
         // An empty answer means the lane was stopped already or has moved; either way this relay must not publish it
         // on the claim it has.
-        lane.mode = Mode.STOPPED;
+        mode(lane, Mode.STOPPED);
         lane.stoppedGeneration = lane.claim.generation();
         if (stopped.isPresent()) {
             log.warn("relay {}: lane {} stopped at message {} ({})", s.relayId(), lane.number, head.id(), why);
@@ -538,6 +607,7 @@ final class Worker {
             sent.discarded = true;
             lane.known.remove(sent.id());
         }
+        inFlight -= lane.inFlight.size();
         lane.inFlight.clear();
     }
 

@@ -39,6 +39,8 @@ public interface MessageStore {
      * @param transaction the caller's connection, inside a transaction; not closed, committed or rolled back here
      * @return the ids given, in list order
      * @throws dev.outbox.TransactionRequiredException if the connection is closed or in auto-commit mode
+     * @throws dev.outbox.TransactionAbortedException if an earlier statement failed and the database aborted the
+     *     transaction (stores that can tell: a commit would silently roll back)
      * @throws dev.outbox.StoreException if the database refused the insert (the caller's transaction should be rolled
      *     back)
      */

@@ -35,7 +35,8 @@ public final class FakeBroker implements Broker {
         private enum Kind {
             OK,
             FAIL,
-            NEVER
+            NEVER,
+            HELD
         }
 
         private final Kind kind;
@@ -70,6 +71,11 @@ public final class FakeBroker implements Broker {
         public static Outcome never() {
             return new Outcome(Kind.NEVER, null);
         }
+
+        /** Pending until the test answers it with {@link FakeBroker#acknowledge} or {@link FakeBroker#fail}. */
+        public static Outcome held() {
+            return new Outcome(Kind.HELD, null);
+        }
     }
 
     private final Map<Long, Deque<Outcome>> scripted = new HashMap<>();
@@ -82,6 +88,7 @@ public final class FakeBroker implements Broker {
     private final List<List<Long>> batches = new ArrayList<>();
     private final List<Long> acknowledged = new ArrayList<>();
     private final List<CompletableFuture<Void>> pending = new ArrayList<>();
+    private final Map<Long, CompletableFuture<Void>> held = new HashMap<>();
     private int publishCalls;
     private int closeCalls;
 
@@ -137,6 +144,7 @@ public final class FakeBroker implements Broker {
                 }
                 case FAIL -> f.completeExceptionally(outcome.error);
                 case NEVER -> pending.add(f);
+                case HELD -> held.put(id, f);
             }
             futures.add(f);
         }
@@ -164,6 +172,36 @@ public final class FakeBroker implements Broker {
         closeCalls++;
         pending.forEach(f -> f.completeExceptionally(new RetriableException("broker closed")));
         pending.clear();
+    }
+
+    /** Acknowledges the held attempt of message {@code id} (outside the broker's lock, as a broker's thread would). */
+    public void acknowledge(long id) {
+        CompletableFuture<Void> f;
+        synchronized (this) {
+            f = held.remove(id);
+            if (f == null) {
+                throw new IllegalStateException("no attempt of message " + id + " is held");
+            }
+            acknowledged.add(id);
+        }
+        f.complete(null);
+    }
+
+    /** Fails the held attempt of message {@code id}. */
+    public void fail(long id, RuntimeException error) {
+        CompletableFuture<Void> f;
+        synchronized (this) {
+            f = held.remove(id);
+            if (f == null) {
+                throw new IllegalStateException("no attempt of message " + id + " is held");
+            }
+        }
+        f.completeExceptionally(error);
+    }
+
+    /** Ids of the attempts held now. */
+    public synchronized java.util.Set<Long> heldIds() {
+        return java.util.Set.copyOf(held.keySet());
     }
 
     // --- inspection -------------------------------------------------------------------------------------------

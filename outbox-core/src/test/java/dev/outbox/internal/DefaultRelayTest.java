@@ -2,10 +2,12 @@ package dev.outbox.internal;
 
 import static dev.outbox.fake.FakeBroker.Outcome.failWith;
 import static dev.outbox.fake.FakeBroker.Outcome.fatal;
+import static dev.outbox.fake.FakeBroker.Outcome.held;
 import static dev.outbox.fake.FakeBroker.Outcome.never;
 import static dev.outbox.fake.FakeBroker.Outcome.retriable;
 import static java.time.Duration.ofHours;
 import static java.time.Duration.ofMillis;
+import static java.time.Duration.ofMinutes;
 import static java.time.Duration.ofSeconds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,6 +30,8 @@ import dev.outbox.StoppedLane;
 import dev.outbox.StoreException;
 import dev.outbox.fake.FakeBroker;
 import dev.outbox.fake.FakeConnection;
+import dev.outbox.fake.ForwardingStore;
+import dev.outbox.fake.ManualTicker;
 import dev.outbox.fake.RecordingListener;
 import dev.outbox.fake.RecordingMonitor;
 import dev.outbox.memory.InMemoryMessageStore;
@@ -158,11 +162,12 @@ class DefaultRelayTest {
     }
 
     @Test
-    void aLaneWaitsOutItsBackoff() {
+    void aLaneWaitsOutItsBackoffOnTheTickerNotTheWallClock() {
+        ManualTicker ticker = new ManualTicker();
         long a1 = append(KEY_A);
         long b1 = append(KEY_B);
         broker.script(a1, retriable("not yet"));
-        Relay relay = build(relay().backoff(Backoff.fixed(ofHours(1))));
+        Relay relay = build(relay().ticker(ticker).backoff(Backoff.fixed(ofHours(1))));
 
         relay.drainNow();
         long b2 = append(KEY_B);
@@ -172,6 +177,13 @@ class DefaultRelayTest {
         assertThat(second.published()).isEqualTo(1);
         assertThat(broker.batches()).containsExactly(List.of(a1, b1), List.of(b2));
         assertThat(store.waitingIds()).containsExactly(a1);
+
+        ticker.advance(ofMinutes(59));
+        assertThat(relay.drainNow().published()).as("59 minutes in").isZero();
+        ticker.advance(ofMinutes(1));
+        assertThat(relay.drainNow().published()).as("an hour in").isEqualTo(1);
+        assertThat(store.waitingIds()).isEmpty();
+        assertThat(broker.batches()).last().isEqualTo(List.of(a1));
     }
 
     @Test
@@ -243,6 +255,134 @@ class DefaultRelayTest {
             assertThat(e).isInstanceOf(RetriableException.class);
             assertThat(e.getCause()).isInstanceOf(IllegalArgumentException.class);
         });
+    }
+
+    // --- the pipeline --------------------------------------------------------------------------------------------
+
+    @Test
+    void aLanesNextMessagesGoOutWhileEarlierOnesAwaitTheirAcknowledgement() {
+        broker.byDefault(held());
+        long a1 = append(KEY_A);
+        Relay relay = build(relay());
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.heldIds().contains(a1));
+
+        long a2 = append(KEY_A);
+        // a1 is still unanswered: a stop-and-wait relay would not read a2 yet.
+        await().atMost(ofSeconds(10)).until(() -> broker.heldIds().contains(a2));
+        assertThat(broker.heldIds()).containsExactlyInAnyOrder(a1, a2);
+
+        broker.acknowledge(a2);
+        broker.acknowledge(a1);
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+        assertThat(broker.publishedIds()).containsExactly(a1, a2);
+    }
+
+    @Test
+    void aLaterMessageTheBrokerAcknowledgedFirstIsHeldBackWhenAnEarlierOneOfItsLaneFails() {
+        broker.byDefault(held());
+        long a1 = append(KEY_A);
+        long a2 = append(KEY_A);
+        long b1 = append(KEY_B);
+        Relay relay = build(relay().backoff(Backoff.fixed(ofHours(1))));
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.heldIds().size() == 3);
+
+        // The broker acknowledges a2 and b1 before it refuses a1: a2 must not be taken as published ahead of a1.
+        broker.acknowledge(a2);
+        broker.acknowledge(b1);
+        broker.fail(a1, new RetriableException("leader moved"));
+
+        await().atMost(ofSeconds(10)).until(() -> !store.waitingIds().contains(b1));
+        await().atMost(ofSeconds(10)).until(() -> store.find(a1).orElseThrow().attempts() == 1);
+        assertThat(store.waitingIds()).as("a2 waits for a1").containsExactly(a1, a2);
+        assertThat(listener.published()).doesNotContain(a2);
+    }
+
+    @Test
+    void aMessageCommittedAfterALaterOneOfItsLaneWasPublishedIsPublishedToo() throws Exception {
+        Relay relay = build(relay());
+        try (Connection slow = store.transaction()) {
+            long early = outbox.in(slow)
+                    .append(Message.builder(TOPIC)
+                            .key(KEY_A)
+                            .type("OrderPlaced")
+                            .payload("early", "text/plain")
+                            .build())
+                    .value();
+            long later = append(KEY_A);
+            assertThat(relay.drainNow().published()).isEqualTo(1);
+            assertThat(broker.publishedIds()).containsExactly(later);
+
+            slow.commit();
+            // The lane was read past early's id: early is late, and found by the next read all the same.
+            assertThat(relay.drainNow().published()).isEqualTo(1);
+            assertThat(broker.publishedIds()).containsExactly(later, early);
+            assertThat(store.waitingIds()).isEmpty();
+        }
+    }
+
+    @Test
+    void aHeartbeatAnsweredBeforeAStopNeverRevivesTheLane() {
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        AtomicBoolean stale = new AtomicBoolean();
+        // A store whose next heartbeat answers as if the stop had not happened yet (it was answered before).
+        InMemoryMessageStore staleStore = store;
+        dev.outbox.spi.MessageStore answeringLate = new ForwardingStore(staleStore) {
+            @Override
+            public dev.outbox.spi.LaneAssignment heartbeat(String relayId, Duration lease) {
+                dev.outbox.spi.LaneAssignment a = super.heartbeat(relayId, lease);
+                if (!stale.getAndSet(false)) {
+                    return a;
+                }
+                return new dev.outbox.spi.LaneAssignment(
+                        a.claims().stream()
+                                .map(c -> new dev.outbox.spi.LaneClaim(c.lane(), c.epoch(), false, c.generation()))
+                                .toList(),
+                        a.fairShare(),
+                        a.liveRelays());
+            }
+        };
+        long a1 = append(KEY_A);
+        broker.script(a1, fatal("unroutable"));
+        Relay relay = build(relay().store(answeringLate));
+        relay.drainNow();
+        assertThat(store.stoppedLanes()).extracting(StoppedLane::lane).containsExactly(laneA);
+
+        stale.set(true);
+        long a2 = append(KEY_A);
+        relay.drainNow();
+
+        assertThat(broker.publishedIds()).as("nothing of the stopped lane").containsExactly(a1);
+        assertThat(store.waitingIds()).containsExactly(a1, a2);
+        assertThat(monitor.restarted()).isEmpty();
+
+        relay.restart(laneA);
+        broker.always(a1, dev.outbox.fake.FakeBroker.Outcome.ok());
+        relay.drainNow();
+        assertThat(store.waitingIds()).isEmpty();
+        assertThat(broker.acknowledged()).containsExactly(a1, a2);
+        assertThat(monitor.restarted()).containsExactly(laneA);
+    }
+
+    @Test
+    void closeLetsWhatIsInFlightSettleAndDeletesIt() {
+        broker.byDefault(held());
+        long a1 = append(KEY_A);
+        Relay relay = build(relay());
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.heldIds().contains(a1));
+
+        Thread closing = new Thread(relay::close, "test-closing");
+        closing.start();
+        await().atMost(ofSeconds(10))
+                .until(() ->
+                        closing.getState() == Thread.State.TIMED_WAITING || closing.getState() == Thread.State.WAITING);
+        broker.acknowledge(a1);
+        await().atMost(ofSeconds(10)).until(() -> !closing.isAlive());
+
+        assertThat(store.waitingIds()).as("deleted before the relay left").isEmpty();
+        assertThat(store.leaves()).containsExactly("relay-1");
     }
 
     // --- stopped lanes ---------------------------------------------------------------------------------------

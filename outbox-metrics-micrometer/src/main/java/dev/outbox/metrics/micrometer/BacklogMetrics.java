@@ -5,6 +5,7 @@ import dev.outbox.LaneBacklog;
 import dev.outbox.LaneStatus;
 import dev.outbox.RelayListener;
 import dev.outbox.spi.MessageStore;
+import dev.outbox.spi.Validation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -349,12 +350,8 @@ public final class BacklogMetrics implements AutoCloseable, RelayListener {
             if (registry == null) {
                 throw new InvalidConfigurationException("registry must not be null");
             }
-            if (interval == null || interval.isNegative() || interval.isZero()) {
-                throw new InvalidConfigurationException("interval must be a positive duration, was " + interval);
-            }
-            if (maxLaneTags < 0) {
-                throw new InvalidConfigurationException("maxLaneTags must be zero or positive, was " + maxLaneTags);
-            }
+            Validation.positive(interval, Duration.ofDays(1), "interval");
+            Validation.between(maxLaneTags, 0, 4096, "maxLaneTags");
             return new BacklogMetrics(store, registry, tags, interval, maxLaneTags);
         }
     }

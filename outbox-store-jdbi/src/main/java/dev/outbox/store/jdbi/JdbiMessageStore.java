@@ -7,7 +7,11 @@ import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
 import dev.outbox.StoppedLane;
 import dev.outbox.StoreException;
+import dev.outbox.TransactionAbortedException;
 import dev.outbox.TransactionRequiredException;
+import dev.outbox.postgres.Migration;
+import dev.outbox.postgres.MigrationRunner;
+import dev.outbox.postgres.Transactions;
 import dev.outbox.spi.FetchRequest;
 import dev.outbox.spi.Fetched;
 import dev.outbox.spi.LaneAssignment;
@@ -17,6 +21,7 @@ import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.NewMessage;
 import dev.outbox.spi.StoredMessage;
 import dev.outbox.store.jdbi.internal.AppendListener;
+import dev.outbox.store.jdbi.internal.IsolatedJdbi;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -51,9 +56,9 @@ import org.jdbi.v3.core.JdbiException;
  * <p>Thread-safe.
  */
 public final class JdbiMessageStore implements MessageStore {
-    private final Jdbi jdbi;
+    private final IsolatedJdbi jdbi;
     private final JdbiStoreConfig config;
-    private final Migrations migrations;
+    private final MigrationRunner migrations;
     private final String message;
     private final String lane;
     private final String relay;
@@ -65,9 +70,9 @@ public final class JdbiMessageStore implements MessageStore {
     private volatile boolean lanesChecked;
 
     private JdbiMessageStore(Jdbi jdbi, JdbiStoreConfig config) {
-        this.jdbi = jdbi;
+        this.jdbi = new IsolatedJdbi(jdbi);
         this.config = config;
-        this.migrations = new Migrations(config);
+        this.migrations = Migrations.of(config.names(), config.lanes());
         this.message = config.table("message");
         this.lane = config.table("lane");
         this.relay = config.table("relay");
@@ -108,25 +113,27 @@ public final class JdbiMessageStore implements MessageStore {
     }
 
     /**
-     * Creates or upgrades the store's tables to the version this library ships; safe to call from several processes at
-     * once (an advisory lock serialises them) and when nothing is left to do.
+     * Creates or upgrades the store's tables to the version this library ships: creates the schema if it is missing,
+     * then applies the migrations its version table ({@code <prefix>_schema_version}) does not record. Safe to call
+     * from several processes at once (an advisory lock serialises them) and when nothing is left to do.
      *
+     * @return the migrations this call applied, empty when the tables were up to date
      * @throws InvalidConfigurationException if the tables exist with a different lane count
      * @throws StoreException if the database refuses
      */
-    public void migrate() {
-        sql(
-                "migrate",
-                () -> jdbi.inTransaction(h -> {
-                    migrations.apply(h);
-                    return null;
-                }));
+    public List<Migration> migrate() {
+        List<Migration> applied = sql("migrate", () -> jdbi.withHandle(h -> migrations.migrate(h.getConnection())));
         checkLanes();
+        return applied;
     }
 
-    /** The SQL {@link #migrate()} runs, as one script, for Flyway, Liquibase or a DBA. */
+    /**
+     * The SQL {@link #migrate()} runs, as one script, for Flyway, Liquibase or a DBA: the schema when one is
+     * configured, then every version.
+     */
     public String migrationScript() {
-        return migrations.script();
+        return "-- Outbox store schema for " + config.names() + ", " + config.lanes() + " lanes.\n"
+                + migrations.script();
     }
 
     @Override
@@ -145,6 +152,11 @@ public final class JdbiMessageStore implements MessageStore {
             if (transaction.getAutoCommit()) {
                 throw new TransactionRequiredException("the connection is in auto-commit mode: append inside the"
                         + " transaction of your business writes, so the message is stored only if they commit");
+            }
+            if (Transactions.isAborted(transaction)) {
+                throw new TransactionAbortedException("cannot append: an earlier statement of this transaction failed"
+                        + " and PostgreSQL aborted it, so it can only roll back (a commit would silently roll back"
+                        + " your business writes too); roll it back and run the unit of work again");
             }
         } catch (SQLException e) {
             throw new StoreException("could not inspect the connection's transaction state", e);
@@ -331,7 +343,15 @@ public final class JdbiMessageStore implements MessageStore {
                 throw new IllegalArgumentException("lane " + c.lane() + " is out of range 0.." + (config.lanes() - 1));
             }
         }
-        return sql("fetch", () -> jdbi.withHandle(h -> reader.fetch(h, request)));
+        // The fetch is one statement of many branches, all of which have a single sensible plan: planning it afresh
+        // for every call's parameters (what PostgreSQL does with a prepared statement whose generic plan it finds no
+        // cheaper) costs more than running it. Within this transaction only, the prepared statement keeps one plan.
+        return sql(
+                "fetch",
+                () -> jdbi.inTransaction(h -> {
+                    h.execute("set local plan_cache_mode = force_generic_plan");
+                    return reader.fetch(h, request);
+                }));
     }
 
     @Override
@@ -560,7 +580,7 @@ public final class JdbiMessageStore implements MessageStore {
         if (!config.notifyOnAppend()) {
             return () -> {};
         }
-        return AppendListener.start(jdbi, config.channel(), listener);
+        return AppendListener.start(jdbi.jdbi(), config.channel(), listener);
     }
 
     @Override

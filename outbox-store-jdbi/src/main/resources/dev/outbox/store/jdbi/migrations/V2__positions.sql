@@ -3,15 +3,15 @@
 -- again. A transaction that took a lower id and commits after a higher one was read is found by its transaction id:
 -- every row records the appending transaction, and the relay looks up the transactions that were in progress at its
 -- previous read.
-alter table ${t}message add column xid xid8 not null default pg_current_xact_id();
-create index ${n}message_xid on ${t}message (xid) where sent_at is null;
+alter table ${table:message} add column xid xid8 not null default pg_current_xact_id();
+create index ${name:message_xid} on ${table:message} (xid) where sent_at is null;
 -- A message's age counts from its append, not from the start of the transaction that appended it.
-alter table ${t}message alter column created_at set default clock_timestamp();
+alter table ${table:message} alter column created_at set default clock_timestamp();
 
 -- Restarting a lane or skipping its head raises its generation, so a relay that stopped the lane tells a restart from
 -- a heartbeat answered before its own stop.
-alter table ${t}lane add column generation bigint not null default 0;
+alter table ${table:lane} add column generation bigint not null default 0;
 
 -- A lane's lease is its owner's: a heartbeat renews one row (the relay's), and lane rows change only when lanes change
 -- hands. Rows that are updated every second would otherwise pile up dead versions while a long transaction runs.
-alter table ${t}lane drop column lease_until;
+alter table ${table:lane} drop column lease_until;

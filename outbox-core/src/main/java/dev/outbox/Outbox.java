@@ -1,6 +1,7 @@
 package dev.outbox;
 
 import dev.outbox.internal.Check;
+import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
 import java.sql.Connection;
@@ -56,6 +57,7 @@ public interface Outbox {
         private MessageSerializer serializer;
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
         private Supplier<Map<String, String>> contextHeaders = Map::of;
+        private AppendInterceptor interceptor = AppendInterceptor.NONE;
 
         private Builder() {}
 
@@ -100,12 +102,23 @@ public interface Outbox {
             return this;
         }
 
+        /**
+         * Runs around every append, after the messages are validated and the context headers added: the tracing
+         * module's span per appended message ({@code OutboxTracing.appendInterceptor()}). Default {@link
+         * AppendInterceptor#NONE}.
+         */
+        public Builder interceptor(AppendInterceptor interceptor) {
+            this.interceptor = interceptor;
+            return this;
+        }
+
         /** @throws InvalidConfigurationException naming the bad setting */
         public Outbox build() {
             Check.notNull(store, "store");
             Check.positive(maxPayloadBytes, "maxPayloadBytes");
             Check.notNull(contextHeaders, "contextHeaders");
-            return new DefaultOutbox(store, serializer, maxPayloadBytes, contextHeaders);
+            Check.notNull(interceptor, "interceptor");
+            return new DefaultOutbox(store, serializer, maxPayloadBytes, contextHeaders, interceptor);
         }
     }
 }

@@ -48,6 +48,14 @@ public interface Broker extends AutoCloseable {
      */
     Subscription subscribe(SubscriptionSpec spec, MessageHandler handler);
 
+    /**
+     * The messaging system's name as OpenTelemetry's messaging conventions spell it ({@code kafka}, {@code rabbitmq}),
+     * for traces and logs. Default {@code unknown}: adapters override it.
+     */
+    default String messagingSystem() {
+        return "unknown";
+    }
+
     /** Flushes what can be flushed within a bound and closes connections; idempotent. */
     @Override
     void close();

@@ -86,7 +86,9 @@ public interface Outbox {
          * Headers taken from the caller's context each time an appender is opened ({@link Outbox#in}), on the
          * caller's thread: typically the W3C {@code traceparent} (and {@code tracestate}) of the current trace, so
          * that consumers continue it. Headers given with {@link Appender#withHeaders} or on a {@link Message} win over
-         * these. Default: none.
+         * these. Default: none. The tracing module's {@code OutboxTracing.contextHeaders()} is such a supplier; its
+         * {@code appendInterceptor()}, set with {@link #interceptor}, also records a span per appended message. By
+         * hand:
          *
          * <pre>{@code
          * .contextHeaders(() -> {

@@ -82,7 +82,7 @@ class OutboxTracingIT {
                 .topicPolicy(TopicPolicy.createMissing(2, (short) 1))
                 .build())) {
             // A name Kafka refuses as a topic: the relay's publish fails fatally.
-            scenario(run, prefix, broker, "Tracing " + run + " Refused");
+            scenario(run, prefix, broker, "kafka", "Tracing " + run + " Refused");
         } finally {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 Set<String> ours = admin.listTopics().names().get().stream()
@@ -104,7 +104,7 @@ class OutboxTracingIT {
                 .queuePrefix(names)
                 .build())) {
             // A routing key no queue is bound to: the publish fails fatally (mandatory).
-            scenario(run, prefix, broker, prefix + ".Refused");
+            scenario(run, prefix, broker, "rabbitmq", prefix + ".Refused");
         } finally {
             ConnectionFactory f = new ConnectionFactory();
             f.setUri(AMQP);
@@ -125,10 +125,10 @@ class OutboxTracingIT {
         return UUID.randomUUID().toString().substring(0, 8);
     }
 
-    private void scenario(String run, String prefix, Broker raw, String refusedTopic) throws Exception {
+    private void scenario(String run, String prefix, Broker raw, String system, String refusedTopic) throws Exception {
         String shipped = prefix + ".Events.StockShipped";
         String lowStock = prefix + ".Notifications.LowStock";
-        String system = raw.messagingSystem();
+        assertThat(raw.messagingSystem()).isEqualTo(system);
         Jdbi jdbi = pg.jdbi();
         OutboxTracing tracing = OutboxTracing.builder()
                 .openTelemetry(otel.getOpenTelemetry())

@@ -22,14 +22,20 @@ final class DefaultOutboxTracing implements OutboxTracing {
     /** The instrumentation scope of every span. */
     static final String INSTRUMENTATION = "dev.outbox.tracing.opentelemetry";
 
-    private final Tracer tracer;
+    private final Supplier<Tracer> tracer;
     private final TextMapPropagator propagator;
     private final boolean baggage;
     private final String messagingSystem;
     private final AppendInterceptor appendInterceptor;
 
+    /** @param openTelemetry the instance to trace with, or null for the global one, once registered */
     DefaultOutboxTracing(OpenTelemetry openTelemetry, boolean baggage, String messagingSystem) {
-        this.tracer = openTelemetry.getTracer(INSTRUMENTATION);
+        if (openTelemetry == null) {
+            this.tracer = new GlobalTracer();
+        } else {
+            Tracer given = openTelemetry.getTracer(INSTRUMENTATION);
+            this.tracer = () -> given;
+        }
         this.baggage = baggage;
         this.propagator = baggage
                 ? TextMapPropagator.composite(

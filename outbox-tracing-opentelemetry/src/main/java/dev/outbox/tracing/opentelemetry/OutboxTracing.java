@@ -107,8 +107,9 @@ public interface OutboxTracing {
         private Builder() {}
 
         /**
-         * Where spans go and what samples them. Default: {@link GlobalOpenTelemetry#get()} when {@link #build()} runs
-         * (build after the SDK is registered; the Java agent registers it before the application starts).
+         * Where spans go and what samples them. Default: the global instance ({@link GlobalOpenTelemetry}), looked up
+         * once the application or the Java agent has registered it; nothing is recorded before that, and this module
+         * never registers or fixes a global instance itself.
          */
         public Builder openTelemetry(OpenTelemetry openTelemetry) {
             this.openTelemetry = openTelemetry;
@@ -142,8 +143,7 @@ public interface OutboxTracing {
                 throw new InvalidConfigurationException(
                         "messagingSystem must not be blank, was " + (messagingSystem == null ? "null" : "blank"));
             }
-            OpenTelemetry otel = openTelemetry == null ? GlobalOpenTelemetry.get() : openTelemetry;
-            return new DefaultOutboxTracing(otel, baggage, messagingSystem);
+            return new DefaultOutboxTracing(openTelemetry, baggage, messagingSystem);
         }
     }
 }

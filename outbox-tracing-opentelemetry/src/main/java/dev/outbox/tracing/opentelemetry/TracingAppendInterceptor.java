@@ -15,14 +15,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** A {@code create} span per appended message, whose context the message stores as its creation context. */
 final class TracingAppendInterceptor implements AppendInterceptor {
-    private final Tracer tracer;
+    private final Supplier<Tracer> tracer;
     private final TextMapPropagator propagator;
     private final String messagingSystem;
 
-    TracingAppendInterceptor(Tracer tracer, TextMapPropagator propagator, String messagingSystem) {
+    TracingAppendInterceptor(Supplier<Tracer> tracer, TextMapPropagator propagator, String messagingSystem) {
         this.tracer = tracer;
         this.propagator = propagator;
         this.messagingSystem = messagingSystem;
@@ -95,7 +96,8 @@ final class TracingAppendInterceptor implements AppendInterceptor {
 
     private Span start(NewMessage m, Context parent) {
         Message message = m.message();
-        Span span = tracer.spanBuilder("create " + message.topic())
+        Span span = tracer.get()
+                .spanBuilder("create " + message.topic())
                 .setParent(parent)
                 .setSpanKind(SpanKind.PRODUCER)
                 .setAttribute(TracingAttributes.MESSAGING_SYSTEM, messagingSystem)

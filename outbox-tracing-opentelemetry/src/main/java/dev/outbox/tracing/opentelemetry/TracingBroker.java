@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A {@link Broker} that records a {@code publish} span per message handed to another, ended when that message's future
@@ -26,11 +27,11 @@ import java.util.concurrent.CompletableFuture;
  */
 final class TracingBroker implements Broker {
     private final Broker delegate;
-    private final Tracer tracer;
+    private final Supplier<Tracer> tracer;
     private final TextMapPropagator propagator;
     private final String system;
 
-    TracingBroker(Broker delegate, Tracer tracer, TextMapPropagator propagator) {
+    TracingBroker(Broker delegate, Supplier<Tracer> tracer, TextMapPropagator propagator) {
         this.delegate = delegate;
         this.tracer = tracer;
         this.propagator = propagator;
@@ -87,7 +88,8 @@ final class TracingBroker implements Broker {
 
     private Span start(OutgoingMessage m, SpanContext creation) {
         Envelope e = m.envelope();
-        SpanBuilder builder = tracer.spanBuilder("publish " + e.topic())
+        SpanBuilder builder = tracer.get()
+                .spanBuilder("publish " + e.topic())
                 .setAttribute(TracingAttributes.MESSAGING_SYSTEM, system)
                 .setAttribute(TracingAttributes.MESSAGING_DESTINATION_NAME, e.topic())
                 .setAttribute(TracingAttributes.MESSAGING_OPERATION_TYPE, "send");

@@ -13,6 +13,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.util.function.Supplier;
 
 /**
  * Runs a handler in a {@code process} span that continues the message's creation context, and makes that span (and
@@ -22,11 +23,15 @@ final class TracingHandler implements MessageHandler {
     private final MessageHandler handler;
     private final SubscriptionSpec spec;
     private final String system;
-    private final Tracer tracer;
+    private final Supplier<Tracer> tracer;
     private final TextMapPropagator propagator;
 
     TracingHandler(
-            MessageHandler handler, SubscriptionSpec spec, String system, Tracer tracer, TextMapPropagator propagator) {
+            MessageHandler handler,
+            SubscriptionSpec spec,
+            String system,
+            Supplier<Tracer> tracer,
+            TextMapPropagator propagator) {
         this.handler = handler;
         this.spec = spec;
         this.system = system;
@@ -39,7 +44,8 @@ final class TracingHandler implements MessageHandler {
         Envelope e = message.envelope();
         Context extracted = propagator.extract(Context.current(), e.headers(), Headers.INSTANCE);
         SpanContext creation = Span.fromContext(extracted).getSpanContext();
-        SpanBuilder builder = tracer.spanBuilder("process " + e.topic())
+        SpanBuilder builder = tracer.get()
+                .spanBuilder("process " + e.topic())
                 .setParent(extracted)
                 .setSpanKind(SpanKind.CONSUMER)
                 .setAttribute(TracingAttributes.MESSAGING_SYSTEM, system)

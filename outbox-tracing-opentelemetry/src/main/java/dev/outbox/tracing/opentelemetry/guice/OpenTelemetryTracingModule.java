@@ -10,7 +10,6 @@ import dev.outbox.guice.RelayBroker;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.Broker;
 import dev.outbox.tracing.opentelemetry.OutboxTracing;
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import jakarta.inject.Qualifier;
 import java.lang.annotation.Retention;
@@ -27,7 +26,7 @@ import java.util.Optional;
  * Injector injector = Guice.createInjector(
  *         new OutboxModule("warehouse"), new JdbiStoreModule(), new KafkaBrokerModule(settings),
  *         new OpenTelemetryTracingModule(),
- *         binder -> binder.bind(OpenTelemetry.class).toInstance(openTelemetry)); // else GlobalOpenTelemetry
+ *         binder -> binder.bind(OpenTelemetry.class).toInstance(openTelemetry)); // else the global one
  * Broker consuming = injector.getInstance(OutboxTracing.class).broker(injector.getInstance(Broker.class));
  * consuming.subscribe(spec, dedup.wrap(handler)); // process spans
  * }</pre>
@@ -72,7 +71,7 @@ public final class OpenTelemetryTracingModule extends AbstractModule {
     @Singleton
     OutboxTracing tracing(Optional<OpenTelemetry> openTelemetry, Broker broker) {
         return OutboxTracing.builder()
-                .openTelemetry(openTelemetry.orElseGet(GlobalOpenTelemetry::get))
+                .openTelemetry(openTelemetry.orElse(null)) // none: the global one, once registered
                 .baggage(baggage)
                 .messagingSystem(broker.messagingSystem())
                 .build();

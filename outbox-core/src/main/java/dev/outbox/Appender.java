@@ -8,7 +8,8 @@ import java.util.Map;
  * duration of that transaction; a message appended here is stored if and only if the transaction commits.
  *
  * <p>Every method validates its input first and throws {@link InvalidMessageException} (naming the problem) before
- * anything is written. A failure of the database throws {@link StoreException}; the caller should roll back.
+ * anything is written. A failure of the database throws {@link StoreException}; the caller should roll back. An
+ * append on a transaction that an earlier failed statement aborted throws {@link TransactionAbortedException}.
  *
  * <p>Not thread-safe, like the connection it writes through.
  */

@@ -1,6 +1,6 @@
 package dev.outbox;
 
-import dev.outbox.internal.Check;
+import dev.outbox.spi.Validation;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -15,18 +15,30 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public record Backoff(Duration initial, Duration max, double multiplier, double jitter) {
 
+    /** The longest delay a backoff may have: 1 day. */
+    public static final Duration MAX_DELAY = Duration.ofDays(1);
+
+    /** The largest multiplier. */
+    public static final double MAX_MULTIPLIER = 1000.0;
+
     /** 100 ms, doubling, up to 30 s, with 20% jitter. */
     public static final Backoff DEFAULT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.2);
 
+    /**
+     * @throws InvalidConfigurationException naming the bad component: delays must be positive and at most {@link
+     *     #MAX_DELAY}, {@code max} at least {@code initial}, the multiplier from 1 to {@value #MAX_MULTIPLIER}, the
+     *     jitter from 0 to 1
+     */
     public Backoff {
-        Check.positive(initial, "backoff.initial");
-        Check.positive(max, "backoff.max");
+        Validation.positive(initial, MAX_DELAY, "backoff.initial");
+        Validation.positive(max, MAX_DELAY, "backoff.max");
         if (max.compareTo(initial) < 0) {
             throw new InvalidConfigurationException(
                     "backoff.max (" + max + ") must not be less than backoff.initial (" + initial + ")");
         }
-        if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
-            throw new InvalidConfigurationException("backoff.multiplier must be at least 1, was " + multiplier);
+        if (!(multiplier >= 1.0 && multiplier <= MAX_MULTIPLIER)) {
+            throw new InvalidConfigurationException(
+                    "backoff.multiplier must be between 1 and " + MAX_MULTIPLIER + ", was " + multiplier);
         }
         if (!(jitter >= 0.0 && jitter <= 1.0)) {
             throw new InvalidConfigurationException("backoff.jitter must be between 0 and 1, was " + jitter);

@@ -1,6 +1,5 @@
 package dev.outbox;
 
-import dev.outbox.internal.Check;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
@@ -140,9 +139,9 @@ final class DefaultAppender implements Appender {
     public MessageId event(String topic, String key, String type, Object event) {
         checkObject(event, "event");
         // Validate the cheap fields before paying for serialization.
-        Check.text(topic, "topic", Message.MAX_TOPIC_LENGTH);
-        Check.optionalText(key, "key", 1024);
-        Check.text(type, "type", 255);
+        MessageChecks.text(topic, "topic", Message.MAX_TOPIC_LENGTH);
+        MessageChecks.optionalText(key, "key", 1024);
+        MessageChecks.text(type, "type", 255);
         SerializedPayload payload;
         try {
             payload = serializer.serialize(type, event);
@@ -171,14 +170,14 @@ final class DefaultAppender implements Appender {
     @Override
     public MessageId notification(String topic, String recipient, Object payload) {
         checkObject(payload, "payload");
-        Check.text(recipient, "recipient", 1024);
+        MessageChecks.text(recipient, "recipient", 1024);
         return event(topic, recipient, typeOf(payload), payload);
     }
 
     @Override
     public Appender withHeaders(Map<String, String> headers) {
         Map<String, String> merged = new LinkedHashMap<>(defaultHeaders);
-        merged.putAll(Check.headers(headers, Envelope.RESERVED_HEADERS));
+        merged.putAll(MessageChecks.headers(headers, Envelope.RESERVED_HEADERS));
         return new DefaultAppender(
                 transaction, store, serializer, maxPayloadBytes, lanes, Map.copyOf(merged), interceptor);
     }
@@ -186,7 +185,7 @@ final class DefaultAppender implements Appender {
     static String typeOf(Object value) {
         EventType annotation = value.getClass().getAnnotation(EventType.class);
         if (annotation != null) {
-            return Check.text(
+            return MessageChecks.text(
                     annotation.value(), "@EventType on " + value.getClass().getName(), 255);
         }
         String simple = value.getClass().getSimpleName();

@@ -1,6 +1,5 @@
 package dev.outbox;
 
-import dev.outbox.internal.Check;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
@@ -64,7 +63,7 @@ final class DefaultOutbox implements Outbox {
         }
         Map<String, String> context;
         try {
-            context = Check.headers(contextHeaders.get(), Envelope.RESERVED_HEADERS);
+            context = MessageChecks.headers(contextHeaders.get(), Envelope.RESERVED_HEADERS);
         } catch (InvalidMessageException e) {
             throw new InvalidMessageException("the outbox's contextHeaders gave a bad header: " + e.getMessage(), e);
         }

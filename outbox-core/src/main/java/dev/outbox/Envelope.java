@@ -1,6 +1,5 @@
 package dev.outbox;
 
-import dev.outbox.internal.Check;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
@@ -47,12 +46,12 @@ public record Envelope(
 
     public Envelope {
         Objects.requireNonNull(messageId, "messageId");
-        Check.text(source, "source", 255);
-        Check.text(topic, "topic", Message.MAX_TOPIC_LENGTH);
-        Check.text(type, "type", 255);
-        Check.text(contentType, "contentType", 255);
+        MessageChecks.text(source, "source", 255);
+        MessageChecks.text(topic, "topic", Message.MAX_TOPIC_LENGTH);
+        MessageChecks.text(type, "type", 255);
+        MessageChecks.text(contentType, "contentType", 255);
         Objects.requireNonNull(createdAt, "createdAt");
-        headers = Check.headers(headers, RESERVED_HEADERS);
+        headers = MessageChecks.headers(headers, RESERVED_HEADERS);
     }
 
     /** The envelope as string headers: the reserved fields (but topic, which brokers carry natively) and the user's. */

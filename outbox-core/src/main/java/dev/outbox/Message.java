@@ -1,6 +1,5 @@
 package dev.outbox;
 
-import dev.outbox.internal.Check;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,15 +27,15 @@ public record Message(
     public static final int MAX_TOPIC_LENGTH = 249;
 
     public Message {
-        Check.text(topic, "topic", MAX_TOPIC_LENGTH);
-        Check.optionalText(key, "key", 1024);
-        Check.text(type, "type", 255);
-        Check.text(contentType, "contentType", 255);
+        MessageChecks.text(topic, "topic", MAX_TOPIC_LENGTH);
+        MessageChecks.optionalText(key, "key", 1024);
+        MessageChecks.text(type, "type", 255);
+        MessageChecks.text(contentType, "contentType", 255);
         if (payload == null) {
             throw new InvalidMessageException("payload must not be null (use an empty array for no payload)");
         }
         payload = payload.clone();
-        headers = Check.headers(headers, Envelope.RESERVED_HEADERS);
+        headers = MessageChecks.headers(headers, Envelope.RESERVED_HEADERS);
     }
 
     /** The payload bytes (a copy). */

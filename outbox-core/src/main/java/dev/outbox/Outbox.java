@@ -1,9 +1,9 @@
 package dev.outbox;
 
-import dev.outbox.internal.Check;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
+import dev.outbox.spi.Validation;
 import java.sql.Connection;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -53,6 +53,9 @@ public interface Outbox {
         /** Default largest payload: 1 MiB, Kafka's default largest message. */
         public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
+        /** The largest {@link #maxPayloadBytes} accepted: 256 MiB, well inside what PostgreSQL and RabbitMQ hold. */
+        public static final int MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+
         private MessageStore store;
         private MessageSerializer serializer;
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
@@ -76,7 +79,10 @@ public interface Outbox {
             return this;
         }
 
-        /** The largest payload accepted, in bytes. Default {@value #DEFAULT_MAX_PAYLOAD_BYTES}. */
+        /**
+         * The largest payload accepted, in bytes. Default {@value #DEFAULT_MAX_PAYLOAD_BYTES}; at most {@value
+         * #MAX_PAYLOAD_BYTES}.
+         */
         public Builder maxPayloadBytes(int maxPayloadBytes) {
             this.maxPayloadBytes = maxPayloadBytes;
             return this;
@@ -116,10 +122,10 @@ public interface Outbox {
 
         /** @throws InvalidConfigurationException naming the bad setting */
         public Outbox build() {
-            Check.notNull(store, "store");
-            Check.positive(maxPayloadBytes, "maxPayloadBytes");
-            Check.notNull(contextHeaders, "contextHeaders");
-            Check.notNull(interceptor, "interceptor");
+            Validation.notNull(store, "store");
+            Validation.positive(maxPayloadBytes, MAX_PAYLOAD_BYTES, "maxPayloadBytes");
+            Validation.notNull(contextHeaders, "contextHeaders");
+            Validation.notNull(interceptor, "interceptor");
             return new DefaultOutbox(store, serializer, maxPayloadBytes, contextHeaders, interceptor);
         }
     }

@@ -8,6 +8,7 @@ package dev.outbox;
  * <ul>
  *   <li>{@link InvalidMessageException}: the caller handed over bad input; nothing was written.
  *   <li>{@link TransactionRequiredException}: an append was attempted outside a transaction.
+ *   <li>{@link TransactionAbortedException}: the transaction was aborted by a failed statement and can only roll back.
  *   <li>{@link RetriableException}: a publish failed for a reason that may go away (a timeout, a broker
  *       restarting); the relay retries it with backoff.
  *   <li>{@link FatalException}: a publish failed for a reason that will not go away by retrying (too large,
@@ -31,7 +32,8 @@ public abstract class OutboxException extends RuntimeException {
      * Whether retrying the same operation later may succeed. The relay retries a message whose publish failed with a
      * retriable exception, and stops its lane otherwise.
      *
-     * @return {@code true} for {@link RetriableException} and {@link StoreException}
+     * @return {@code true} for {@link RetriableException}, {@link StoreException} and {@link
+     *     TransactionAbortedException}
      */
     public boolean isRetriable() {
         return false;

@@ -1,15 +1,14 @@
 package dev.outbox;
 
-import dev.outbox.internal.Check;
 import dev.outbox.internal.DefaultRelay;
 import dev.outbox.internal.RelaySettings;
 import dev.outbox.spi.Broker;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.PartitionMonitor;
+import dev.outbox.spi.Validation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -77,14 +76,36 @@ public interface Relay extends AutoCloseable {
         return new Builder();
     }
 
-    /** Builds a {@link Relay}. Every setting but the store, broker and source has a default. Not thread-safe. */
+    /**
+     * Builds a {@link Relay}. Every setting but the store, broker and source has a default, and every duration and size
+     * an upper bound, checked in {@link #build()}. Not thread-safe.
+     */
     final class Builder {
+        /** The longest {@link #source} and {@link #id}, in bytes of UTF-8: an AMQP short string. */
+        public static final int MAX_NAME_BYTES = 255;
+
+        /** The longest {@link #frequency}: 1 hour. */
+        public static final Duration MAX_FREQUENCY = Duration.ofHours(1);
+
+        /** The largest {@link #batchSize}. */
+        public static final int MAX_BATCH_SIZE = 100_000;
+
+        /** The most {@link #maxAttempts}. */
+        public static final int MAX_ATTEMPTS = 1_000_000;
+
+        /** The longest {@link #publishTimeout}: 1 hour. */
+        public static final Duration MAX_PUBLISH_TIMEOUT = Duration.ofHours(1);
+
+        /** The longest {@link #lease}: 1 hour (and the heartbeat at most half of it). */
+        public static final Duration MAX_LEASE = Duration.ofHours(1);
+
         private MessageStore store;
         private Broker broker;
         private String source;
         private String id;
         private PartitionMonitor monitor = PartitionMonitor.NOOP;
         private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.system();
         private Duration frequency = Duration.ofMillis(100);
         private int batchSize = 1000;
         /** Null: the default, 2, or the store's lane count when it has fewer. */
@@ -122,7 +143,11 @@ public interface Relay extends AutoCloseable {
             return this;
         }
 
-        /** This instance's id among relays sharing the store. Default: the source and a random suffix. */
+        /**
+         * This instance's id among relays sharing the store; it appears in log lines and in the lane table. At most
+         * {@value #MAX_NAME_BYTES} bytes in UTF-8, on one line and shown as written (see {@link Validation#name}).
+         * Default: the source and a random suffix.
+         */
         public Builder id(String id) {
             this.id = id;
             return this;
@@ -140,9 +165,22 @@ public interface Relay extends AutoCloseable {
             return this;
         }
 
-        /** The clock for backoff and ages. Default {@link Clock#systemUTC()}. */
+        /**
+         * The clock the relay reads message ages with (for {@link RelayListener} and the lag check); waits (backoff,
+         * polling, leases, publish timeouts) follow the {@link #ticker(Ticker) ticker}. Default {@link
+         * Clock#systemUTC()}.
+         */
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /**
+         * The monotonic time that drives waits: backoff, polling, leases, publish timeouts. Default {@link
+         * Ticker#system()}; tests give one they move by hand.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = ticker;
             return this;
         }
 
@@ -150,14 +188,14 @@ public interface Relay extends AutoCloseable {
          * The longest the relay waits before it looks for new messages again, unless the store wakes it earlier on
          * commit. After a round that published messages it looks again at once, then after 1, 2, 4... ms while it
          * finds nothing, up to this: messages that keep coming are picked up within a round or two, and an idle relay
-         * costs one query per frequency. Default 100 ms.
+         * costs one query per frequency. Default 100 ms; at most {@link #MAX_FREQUENCY}.
          */
         public Builder frequency(Duration frequency) {
             this.frequency = frequency;
             return this;
         }
 
-        /** Most messages fetched and published per round. Default 1000. */
+        /** Most messages fetched and published per round. Default 1000; at most {@value #MAX_BATCH_SIZE}. */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;
             return this;
@@ -174,7 +212,7 @@ public interface Relay extends AutoCloseable {
             return this;
         }
 
-        /** Attempts of one message before its lane is stopped. Default 10. */
+        /** Attempts of one message before its lane is stopped. Default 10; at most {@value #MAX_ATTEMPTS}. */
         public Builder maxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
             return this;
@@ -186,7 +224,10 @@ public interface Relay extends AutoCloseable {
             return this;
         }
 
-        /** How long a round waits for the broker's acknowledgements; later is a retriable failure. Default 30 s. */
+        /**
+         * How long a round waits for the broker's acknowledgements; later is a retriable failure. Default 30 s; at most
+         * {@link #MAX_PUBLISH_TIMEOUT}.
+         */
         public Builder publishTimeout(Duration publishTimeout) {
             this.publishTimeout = publishTimeout;
             return this;
@@ -194,7 +235,8 @@ public interface Relay extends AutoCloseable {
 
         /**
          * How long a lane stays claimed without a heartbeat; a dead relay's lanes move after this. Default 5 s. Must be
-         * at least twice the heartbeat.
+         * at least twice the heartbeat, and at most {@link #MAX_LEASE}: a longer lease would keep a dead relay's lanes
+         * from every other relay that long.
          */
         public Builder lease(Duration lease) {
             this.lease = lease;
@@ -207,13 +249,16 @@ public interface Relay extends AutoCloseable {
             return this;
         }
 
-        /** Age of a lane's oldest message past which the monitor hears {@code laneBehind}. Default 1 min. */
+        /**
+         * Age of a lane's oldest message past which the monitor hears {@code laneBehind}. Default 1 min; at most {@link
+         * Validation#MAX_DURATION}.
+         */
         public Builder lagThreshold(Duration lagThreshold) {
             this.lagThreshold = lagThreshold;
             return this;
         }
 
-        /** How often the lag check and the purge of retained messages run. Default 10 s. */
+        /** How often the lag check and the purge of retained messages run. Default 10 s; at most 1 day. */
         public Builder maintenanceInterval(Duration maintenanceInterval) {
             this.maintenanceInterval = maintenanceInterval;
             return this;
@@ -221,42 +266,37 @@ public interface Relay extends AutoCloseable {
 
         /** @throws InvalidConfigurationException naming the bad setting */
         public Relay build() {
-            Check.notNull(store, "store");
-            Check.notNull(broker, "broker");
-            Check.nonBlank(source, "source");
-            if (source.length() > 255) {
-                throw new InvalidConfigurationException("source must be at most 255 characters");
-            }
-            // The source travels in every envelope, which refuses control characters: refuse them here, not in
-            // every round.
-            if (source.chars().anyMatch(Character::isISOControl)) {
-                throw new InvalidConfigurationException("source must not contain control characters");
-            }
-            Check.notNull(monitor, "monitor");
-            Check.notNull(listener, "listener");
-            Check.notNull(clock, "clock");
-            Check.positive(frequency, "frequency");
-            Check.positive(batchSize, "batchSize");
+            Validation.notNull(store, "store");
+            Validation.notNull(broker, "broker");
+            // The source travels in every envelope (an AMQP short string) and in log lines: refuse here what would
+            // otherwise fail in every round, or forge a log line.
+            Validation.name(source, "source", MAX_NAME_BYTES);
+            Validation.notNull(monitor, "monitor");
+            Validation.notNull(listener, "listener");
+            Validation.notNull(clock, "clock");
+            Validation.notNull(ticker, "ticker");
+            Validation.positive(frequency, MAX_FREQUENCY, "frequency");
+            Validation.positive(batchSize, MAX_BATCH_SIZE, "batchSize");
             int concurrency = this.concurrency != null ? this.concurrency : Math.min(2, store.lanes());
-            Check.positive(concurrency, "concurrency");
             if (concurrency > store.lanes()) {
                 throw new InvalidConfigurationException("concurrency (" + concurrency
                         + ") must be at most the store's lane count (" + store.lanes() + ")");
             }
-            Check.positive(maxAttempts, "maxAttempts");
-            Check.notNull(backoff, "backoff");
-            Check.positive(publishTimeout, "publishTimeout");
-            Check.positive(lease, "lease");
-            Check.positive(heartbeat, "heartbeat");
-            Check.positive(lagThreshold, "lagThreshold");
-            Check.positive(maintenanceInterval, "maintenanceInterval");
+            Validation.positive(concurrency, store.lanes(), "concurrency");
+            Validation.positive(maxAttempts, MAX_ATTEMPTS, "maxAttempts");
+            Validation.notNull(backoff, "backoff");
+            Validation.positive(publishTimeout, MAX_PUBLISH_TIMEOUT, "publishTimeout");
+            Validation.positive(lease, MAX_LEASE, "lease");
+            Validation.positive(heartbeat, MAX_LEASE.dividedBy(2), "heartbeat");
+            Validation.positive(lagThreshold, "lagThreshold");
+            Validation.positive(maintenanceInterval, Duration.ofDays(1), "maintenanceInterval");
             if (lease.compareTo(heartbeat.multipliedBy(2)) < 0) {
                 throw new InvalidConfigurationException(
                         "lease (" + lease + ") must be at least twice the heartbeat (" + heartbeat + ")");
             }
-            String relayId = Optional.ofNullable(id)
-                    .orElse(source + "-" + UUID.randomUUID().toString().substring(0, 8));
-            Check.nonBlank(relayId, "id");
+            String relayId = id != null
+                    ? Validation.name(id, "id", MAX_NAME_BYTES)
+                    : source + "-" + UUID.randomUUID().toString().substring(0, 8);
             return new DefaultRelay(new RelaySettings(
                     store,
                     broker,
@@ -265,6 +305,7 @@ public interface Relay extends AutoCloseable {
                     monitor,
                     listener,
                     clock,
+                    ticker,
                     frequency,
                     batchSize,
                     concurrency,

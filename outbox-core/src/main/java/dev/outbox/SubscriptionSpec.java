@@ -1,6 +1,6 @@
 package dev.outbox;
 
-import dev.outbox.internal.Check;
+import dev.outbox.spi.Validation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,25 +27,39 @@ public record SubscriptionSpec(
         Backoff backoff,
         Optional<String> deadLetter) {
 
+    /** The most handlers a subscription runs at once. */
+    public static final int MAX_CONCURRENCY = 1024;
+
+    /** The most attempts of one message. */
+    public static final int MAX_ATTEMPTS = 1_000_000;
+
+    /** The longest pattern or dead-letter name, in bytes of UTF-8: a RabbitMQ binding key. */
+    public static final int MAX_PATTERN_BYTES = 255;
+
+    /**
+     * @throws InvalidConfigurationException naming the bad component: a name that is not letters, digits, '.', '_'
+     *     and '-' (at most 200), no pattern, a null, blank or unprintable pattern (named by its index) or one over
+     *     {@value #MAX_PATTERN_BYTES} bytes, a concurrency outside 1 to {@value #MAX_CONCURRENCY}, attempts outside 1
+     *     to {@value #MAX_ATTEMPTS}, a null backoff, a bad dead-letter name
+     */
     public SubscriptionSpec {
-        Check.nonBlank(name, "name");
+        Validation.nonBlank(name, "name");
         if (!name.matches("[A-Za-z0-9._-]{1,200}")) {
             throw new InvalidConfigurationException(
-                    "name must be letters, digits, '.', '_' or '-' (at most 200), was '" + name + "'");
+                    "name must be letters, digits, '.', '_' or '-' (at most 200), was " + Validation.quote(name));
         }
-        Check.notNull(patterns, "patterns");
+        patterns = Validation.elements(patterns, "patterns");
         if (patterns.isEmpty()) {
             throw new InvalidConfigurationException("patterns must name at least one topic or pattern");
         }
-        for (String p : patterns) {
-            Check.nonBlank(p, "patterns[]");
+        for (int i = 0; i < patterns.size(); i++) {
+            Validation.name(patterns.get(i), "patterns[" + i + "]", MAX_PATTERN_BYTES);
         }
-        patterns = List.copyOf(patterns);
-        Check.positive(concurrency, "concurrency");
-        Check.positive(maxAttempts, "maxAttempts");
-        Check.notNull(backoff, "backoff");
-        Check.notNull(deadLetter, "deadLetter");
-        deadLetter.ifPresent(d -> Check.nonBlank(d, "deadLetter"));
+        Validation.positive(concurrency, MAX_CONCURRENCY, "concurrency");
+        Validation.positive(maxAttempts, MAX_ATTEMPTS, "maxAttempts");
+        Validation.notNull(backoff, "backoff");
+        Validation.notNull(deadLetter, "deadLetter");
+        deadLetter.ifPresent(d -> Validation.name(d, "deadLetter", MAX_PATTERN_BYTES));
     }
 
     /** The dead-letter destination: the one given, or {@code <name>.dlq}. */
@@ -71,9 +85,13 @@ public record SubscriptionSpec(
             this.name = name;
         }
 
-        /** Adds topics or patterns. At least one is required. */
+        /**
+         * Adds topics or patterns. At least one is required.
+         *
+         * @throws InvalidConfigurationException if {@code more} or one of its elements is null, naming its index
+         */
         public Builder patterns(String... more) {
-            patterns.addAll(List.of(more));
+            patterns.addAll(Validation.elements(more, "patterns"));
             return this;
         }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.fake.FakeConnection;
-import dev.outbox.fake.FakeMessageStore;
+import dev.outbox.memory.InMemoryMessageStore;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.NewMessage;
 import java.sql.Connection;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class AppendInterceptorTest {
     private static final String TOPIC = "Warehouse.Events.ProductAdded";
 
-    private final FakeMessageStore store = new FakeMessageStore(8);
+    private final InMemoryMessageStore store = InMemoryMessageStore.create(8);
     private final Connection tx = FakeConnection.inTransaction();
 
     private Outbox outbox(AppendInterceptor interceptor) {
@@ -104,7 +104,7 @@ class AppendInterceptorTest {
             }
         };
         StoreException down = new StoreException("database down", null);
-        store.failNext(FakeMessageStore.Op.APPEND, down);
+        store.failNext(InMemoryMessageStore.Op.APPEND, down);
 
         assertThatThrownBy(() -> outbox(listening).in(tx).append(message("a"))).isSameAs(down);
         assertThat(heard).containsExactly(down);

@@ -76,7 +76,14 @@ class BackoffTest {
         assertRefused(() -> new Backoff(ofMillis(-1), ofSeconds(1), 2, 0), "backoff.initial must be a positive");
         assertRefused(() -> new Backoff(ofMillis(1), null, 2, 0), "backoff.max must not be null");
         assertRefused(() -> new Backoff(ofSeconds(2), ofSeconds(1), 2, 0), "backoff.max (PT1S) must not be less");
-        assertRefused(() -> new Backoff(ofMillis(1), ofSeconds(1), 0.5, 0), "backoff.multiplier must be at least 1");
+        assertRefused(
+                () -> new Backoff(ofMillis(1), ofSeconds(1), 0.5, 0),
+                "backoff.multiplier must be between 1 and 1000.0");
+        assertRefused(() -> new Backoff(ofMillis(1), ofSeconds(1), 1001, 0), "backoff.multiplier must be between 1");
+        assertRefused(() -> new Backoff(ofMillis(1), Duration.ofDays(2), 2, 0), "backoff.max must be at most PT24H");
+        assertRefused(
+                () -> new Backoff(ofSeconds(Long.MAX_VALUE), ofSeconds(Long.MAX_VALUE), 2, 0),
+                "backoff.initial must be at most PT24H");
         assertRefused(() -> new Backoff(ofMillis(1), ofSeconds(1), Double.NaN, 0), "backoff.multiplier");
         assertRefused(() -> new Backoff(ofMillis(1), ofSeconds(1), Double.POSITIVE_INFINITY, 0), "backoff.multiplier");
         assertRefused(() -> new Backoff(ofMillis(1), ofSeconds(1), 2, -0.1), "backoff.jitter must be between 0 and 1");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.fake.FakeConnection;
-import dev.outbox.fake.FakeMessageStore;
+import dev.outbox.memory.InMemoryMessageStore;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.SerializedPayload;
 import dev.outbox.spi.StoredMessage;
@@ -21,7 +21,7 @@ class OutboxTest {
     private static final int LANES = 16;
     private static final String TOPIC = "Warehouse.Events.ProductAdded";
 
-    private final FakeMessageStore store = new FakeMessageStore(LANES);
+    private final InMemoryMessageStore store = InMemoryMessageStore.create(LANES);
     private final TextSerializer serializer = new TextSerializer();
     private final Outbox outbox = Outbox.builder()
             .store(store)
@@ -434,7 +434,7 @@ class OutboxTest {
         assertThatThrownBy(
                         () -> Outbox.builder().store(store).maxPayloadBytes(0).build())
                 .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageContaining("maxPayloadBytes must be positive");
+                .hasMessageContaining("maxPayloadBytes must be between 1 and 268435456, was 0");
     }
 
     @Test

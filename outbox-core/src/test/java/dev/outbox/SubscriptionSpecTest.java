@@ -67,16 +67,35 @@ class SubscriptionSpecTest {
         assertRefused(
                 () -> SubscriptionSpec.builder("n".repeat(201)).patterns("a").build(), "name must be letters");
         assertRefused(() -> SubscriptionSpec.builder("n").build(), "patterns must name at least one");
-        assertRefused(() -> SubscriptionSpec.builder("n").patterns("a", " ").build(), "patterns[] must not be blank");
+        assertRefused(() -> SubscriptionSpec.builder("n").patterns("a", " ").build(), "patterns[1] must not be blank");
+        assertRefused(() -> SubscriptionSpec.builder("n").patterns("a", null).build(), "patterns[1] must not be null");
+        assertRefused(
+                () -> SubscriptionSpec.builder("n").patterns((String[]) null).build(), "patterns must not be null");
+        assertRefused(
+                () -> new SubscriptionSpec(
+                        "n", java.util.Arrays.asList("a", null), 1, 1, Backoff.DEFAULT, Optional.empty()),
+                "patterns[1] must not be null");
+        assertRefused(
+                () -> SubscriptionSpec.builder("n").patterns("a.\nb").build(),
+                "patterns[0] must not contain control, formatting or separator characters");
+        assertRefused(
+                () -> SubscriptionSpec.builder("n").patterns("a".repeat(256)).build(),
+                "patterns[0] must be at most 255 bytes in UTF-8");
         assertRefused(
                 () -> new SubscriptionSpec("n", null, 1, 1, Backoff.DEFAULT, Optional.empty()),
                 "patterns must not be null");
         assertRefused(
                 () -> SubscriptionSpec.builder("n").patterns("a").concurrency(0).build(),
-                "concurrency must be positive");
+                "concurrency must be between 1 and 1024, was 0");
+        assertRefused(
+                () -> SubscriptionSpec.builder("n")
+                        .patterns("a")
+                        .concurrency(1025)
+                        .build(),
+                "concurrency must be between 1 and 1024, was 1025");
         assertRefused(
                 () -> SubscriptionSpec.builder("n").patterns("a").maxAttempts(0).build(),
-                "maxAttempts must be positive");
+                "maxAttempts must be between 1 and 1000000, was 0");
         assertRefused(
                 () -> SubscriptionSpec.builder("n").patterns("a").backoff(null).build(), "backoff must not be null");
         assertRefused(

@@ -133,7 +133,7 @@ final class DatabaseOptions {
 
     /** Lanes of the existing tables, or null if they do not exist. */
     private static Integer laneCount(Connection c, JdbiStoreConfig probe) throws SQLException {
-        String laneTable = probe.schema().map(s -> s + ".").orElse("") + probe.tablePrefix() + "_lane";
+        String laneTable = probe.qualifiedTable("lane");
         try (PreparedStatement ps = c.prepareStatement("select to_regclass(?) is not null")) {
             ps.setString(1, laneTable);
             try (ResultSet rs = ps.executeQuery()) {
@@ -143,7 +143,7 @@ final class DatabaseOptions {
                 }
             }
         }
-        // The name is built from identifiers JdbiStoreConfig validated: no input reaches the SQL text unchecked.
+        // The name is built from names JdbiStoreConfig checked and quoted: no input reaches the SQL text unchecked.
         try (PreparedStatement ps = c.prepareStatement("select count(*) from " + laneTable);
                 ResultSet rs = ps.executeQuery()) {
             rs.next();

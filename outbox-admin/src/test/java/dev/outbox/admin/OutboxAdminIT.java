@@ -288,7 +288,7 @@ class OutboxAdminIT {
         prefix = "Robert'); drop table x;--";
         Result badName = admin("status");
         assertThat(badName.code()).isEqualTo(OutboxAdmin.EXIT_USAGE);
-        assertThat(badName.err()).contains("--table-prefix must be a lower-case SQL identifier");
+        assertThat(badName.err()).contains("--table-prefix must be an SQL name");
         Result badLanes = raw("schema", "--lanes", "0");
         assertThat(badLanes.code()).isEqualTo(OutboxAdmin.EXIT_USAGE);
         assertThat(badLanes.err()).contains("--lanes must be between 1 and 4096");
@@ -299,8 +299,9 @@ class OutboxAdminIT {
         Result r = raw("schema", "--schema", "billing", "--table-prefix", "events", "--lanes", "32");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out())
-                .contains("create table billing.events_message")
-                .contains("create table billing.events_stopped_lane")
+                .contains("create schema if not exists \"billing\"")
+                .contains("create table \"billing\".\"events_message\"")
+                .contains("create table \"billing\".\"events_stopped_lane\"")
                 .contains("generate_series(0, 32 - 1)");
     }
 }

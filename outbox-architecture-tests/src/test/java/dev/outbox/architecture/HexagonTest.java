@@ -35,6 +35,9 @@ class HexagonTest {
             "dev.outbox.serializer.jackson",
             "dev.outbox.store.jdbi");
 
+    /** What the PostgreSQL adapters share: no adapter itself, so they may both depend on it. */
+    private static final String POSTGRES = "dev.outbox.postgres";
+
     /** Packages of technologies the core must never see. */
     private static final List<String> TECHNOLOGY = List.of(
             "org.jdbi..",
@@ -64,7 +67,7 @@ class HexagonTest {
         Set<String> present = packages();
         assertThat(present).contains(CORE_API, CORE_SPI, CORE_INTERNAL, CORE_GUICE);
         assertThat(present).containsAll(ADAPTERS);
-        assertThat(present).contains("dev.outbox.metrics.micrometer");
+        assertThat(present).contains("dev.outbox.metrics.micrometer", POSTGRES);
         assertThat(present).contains(TRACING, TRACING + ".guice");
         for (String adapter : ADAPTERS) {
             assertThat(present).as("guice package of " + adapter).contains(adapter + ".guice");
@@ -87,6 +90,7 @@ class HexagonTest {
                                 "dev.outbox.metrics..",
                                 "dev.outbox.tracing..",
                                 "dev.outbox.admin..",
+                                POSTGRES + "..",
                                 "dev.outbox.testkit..",
                                 "dev.outbox.examples.."),
                         TECHNOLOGY))
@@ -149,6 +153,19 @@ class HexagonTest {
                     .resideInAnyPackage(others.toArray(String[]::new))
                     .check(production);
         }
+    }
+
+    @Test
+    void theSharedPostgresSupportKnowsTheCoreApiOnly() {
+        noClasses()
+                .that()
+                .resideInAPackage(POSTGRES + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(concat(
+                        List.of(CORE_INTERNAL, CORE_GUICE, "dev.outbox.admin..", "dev.outbox.testkit.."),
+                        ADAPTERS.stream().map(a -> a + "..").toList()))
+                .check(production);
     }
 
     @Test

@@ -4,6 +4,8 @@ import dev.outbox.LaneStatus;
 import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
 import dev.outbox.StoppedLane;
+import dev.outbox.spi.FetchRequest;
+import dev.outbox.spi.Fetched;
 import dev.outbox.spi.LaneAssignment;
 import dev.outbox.spi.LaneClaim;
 import dev.outbox.spi.MessageStore;
@@ -35,10 +37,10 @@ final class TimedStore implements MessageStore {
     }
 
     @Override
-    public List<StoredMessage> fetch(Collection<LaneClaim> lanes, int limit) {
+    public Fetched fetch(FetchRequest request) {
         long t = System.nanoTime();
         try {
-            return delegate.fetch(lanes, limit);
+            return delegate.fetch(request);
         } finally {
             fetchNanos.add(System.nanoTime() - t);
             fetches.increment();

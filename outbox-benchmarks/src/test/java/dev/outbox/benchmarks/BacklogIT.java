@@ -3,7 +3,10 @@ package dev.outbox.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.Lanes;
+import dev.outbox.spi.FetchRequest;
 import dev.outbox.spi.LaneAssignment;
+import dev.outbox.spi.LaneCursor;
+import dev.outbox.spi.ReadMark;
 import dev.outbox.spi.StoredMessage;
 import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
@@ -33,7 +36,13 @@ class BacklogIT {
 
             LaneAssignment lanes = store.heartbeat("bench-it", Duration.ofSeconds(30));
             assertThat(lanes.claims()).hasSize(8);
-            List<StoredMessage> fetched = store.fetch(lanes.claims(), 5_000);
+            List<StoredMessage> fetched = store.fetch(new FetchRequest(
+                            lanes.claims().stream()
+                                    .map(c -> new LaneCursor(c.lane(), 0, 5_000))
+                                    .toList(),
+                            5_000,
+                            ReadMark.NONE))
+                    .messages();
 
             assertThat(fetched).hasSize(2_000);
             for (int i = 0; i < fetched.size(); i++) {

@@ -9,12 +9,12 @@ import com.google.inject.multibindings.OptionalBinder;
 import dev.outbox.Outbox;
 import dev.outbox.Relay;
 import dev.outbox.RelayListener;
-import dev.outbox.internal.Check;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.Broker;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.PartitionMonitor;
+import dev.outbox.spi.Validation;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
@@ -54,13 +54,13 @@ public final class OutboxModule extends AbstractModule {
     }
 
     private OutboxModule(String source, Consumer<Relay.Builder> relaySettings) {
-        this.source = Check.nonBlank(source, "source");
-        this.relaySettings = Check.notNull(relaySettings, "relaySettings");
+        this.source = Validation.name(source, "source", Relay.Builder.MAX_NAME_BYTES);
+        this.relaySettings = Validation.notNull(relaySettings, "relaySettings");
     }
 
     /** A module that also applies {@code settings} to the relay builder (batch size, frequency, ...). */
     public OutboxModule withRelay(Consumer<Relay.Builder> settings) {
-        Check.notNull(settings, "settings");
+        Validation.notNull(settings, "settings");
         return new OutboxModule(source, relaySettings.andThen(settings));
     }
 

@@ -2,6 +2,7 @@ package dev.outbox.internal;
 
 import dev.outbox.Backoff;
 import dev.outbox.RelayListener;
+import dev.outbox.Ticker;
 import dev.outbox.spi.Broker;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.PartitionMonitor;
@@ -17,6 +18,7 @@ public record RelaySettings(
         PartitionMonitor monitor,
         RelayListener listener,
         Clock clock,
+        Ticker ticker,
         Duration frequency,
         int batchSize,
         int concurrency,

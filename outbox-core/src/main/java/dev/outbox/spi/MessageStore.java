@@ -1,13 +1,18 @@
 package dev.outbox.spi;
 
+import dev.outbox.LaneBacklog;
 import dev.outbox.LaneStatus;
 import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
 import dev.outbox.StoppedLane;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,6 +39,8 @@ public interface MessageStore {
      * @param transaction the caller's connection, inside a transaction; not closed, committed or rolled back here
      * @return the ids given, in list order
      * @throws dev.outbox.TransactionRequiredException if the connection is closed or in auto-commit mode
+     * @throws dev.outbox.TransactionAbortedException if an earlier statement failed and the database aborted the
+     *     transaction (stores that can tell: a commit would silently roll back)
      * @throws dev.outbox.StoreException if the database refused the insert (the caller's transaction should be rolled
      *     back)
      */
@@ -63,10 +70,12 @@ public interface MessageStore {
     void leave(String relayId);
 
     /**
-     * Up to {@code limit} waiting messages of the given lanes, each lane's in id order. Messages of lanes not given are
-     * not returned.
+     * Reads the lanes of a relay (or of its share of the work) from their read positions, and looks for late messages
+     * below those positions: see {@link Fetched} for what is returned. The cost of a fetch depends on what it returns,
+     * not on how many messages were acknowledged before (dead rows a long transaction keeps from being vacuumed) nor
+     * on the store's statistics.
      */
-    List<StoredMessage> fetch(Collection<LaneClaim> lanes, int limit);
+    Fetched fetch(FetchRequest request);
 
     /**
      * Removes published messages (deletes them, or marks them sent when the store keeps a retention window), in one
@@ -117,6 +126,32 @@ public interface MessageStore {
 
     /** Every lane's backlog, oldest age, owner and stop record. */
     List<LaneStatus> status();
+
+    /**
+     * What waits in each of the given lanes from the cursor's position on: the messages with an id after {@code
+     * after}, counted up to the cursor's {@code limit}, the creation time of the oldest of them, and whether the lane is
+     * stopped. For the relay's lag
+     * check and metrics, every few seconds: like {@link #fetch}, it reads from the positions, so its cost does not grow
+     * with rows deleted below them. The default answers from {@link #status()}, ignoring positions and bounds.
+     */
+    default List<LaneBacklog> backlog(List<LaneCursor> lanes) {
+        Map<Integer, LaneStatus> all = new HashMap<>();
+        status().forEach(st -> all.put(st.lane(), st));
+        Instant now = Instant.now();
+        List<LaneBacklog> out = new ArrayList<>();
+        for (LaneCursor c : lanes) {
+            LaneStatus st = all.get(c.lane());
+            if (st != null) {
+                out.add(new LaneBacklog(
+                        c.lane(),
+                        st.backlog(),
+                        false,
+                        st.oldestAge().map(now::minus),
+                        st.stopped().isPresent()));
+            }
+        }
+        return out;
+    }
 
     // --- wake-up ----------------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
 import dev.outbox.fake.FakeBroker;
 import dev.outbox.fake.FakeConnection;
-import dev.outbox.fake.FakeMessageStore;
+import dev.outbox.memory.InMemoryMessageStore;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.Broker;
 import dev.outbox.spi.MessageStore;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /** The optional bindings through which another module decorates the outbox's appends and the relay's publishing. */
 class OutboxModuleHooksTest {
-    private final FakeMessageStore store = new FakeMessageStore(4);
+    private final InMemoryMessageStore store = InMemoryMessageStore.create(4);
     private final FakeBroker broker = new FakeBroker();
 
     private final class Stores extends AbstractModule {

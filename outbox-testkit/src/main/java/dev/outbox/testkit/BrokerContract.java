@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outbox.Backoff;
+import dev.outbox.DeadLetterHeaders;
 import dev.outbox.Envelope;
 import dev.outbox.FatalException;
 import dev.outbox.IncomingMessage;
@@ -59,8 +60,9 @@ import org.junit.jupiter.api.Test;
  * from publisher to handler; a message the broker can never take fails with {@link FatalException} while the rest of
  * its batch goes through; an unreachable broker fails with {@link RetriableException}; the envelope (id, source,
  * type, content type, creation time, key, user headers with a W3C {@code traceparent}) arrives intact; a handler that
- * keeps failing sees {@code maxAttempts} attempts and its message is dead-lettered, without holding back the messages
- * behind it; a {@link FatalException} from the handler and a message without an envelope are dead-lettered at once.
+ * keeps failing sees {@code maxAttempts} attempts and its message is dead-lettered with the {@link DeadLetterHeaders},
+ * without holding back the messages behind it; a {@link FatalException} from the handler and a message without an
+ * envelope are dead-lettered at once.
  *
  * <p>Each test subscribes before it publishes, and a subscription must receive what is published after {@code
  * subscribe} returns. Topics and subscription names are unique per run ({@code contract.<run>.<name>.<n>} and {@code
@@ -310,7 +312,15 @@ public abstract class BrokerContract {
         assertThat(letters.get(0).headers())
                 .containsEntry(
                         Envelope.MESSAGE_ID, poison.envelope().messageId().toString())
-                .containsEntry("traceparent", TRACEPARENT);
+                .containsEntry("traceparent", TRACEPARENT)
+                .containsEntry(DeadLetterHeaders.ERROR, "the handler fails on purpose")
+                .containsEntry(DeadLetterHeaders.ERROR_CLASS, IllegalStateException.class.getName())
+                .containsEntry(DeadLetterHeaders.ATTEMPTS, "3")
+                .containsEntry(DeadLetterHeaders.SUBSCRIPTION, spec.name())
+                .containsEntry(DeadLetterHeaders.TOPIC, t)
+                .containsKey(DeadLetterHeaders.FAILED_AT);
+        assertThat(java.time.Instant.parse(letters.get(0).headers().get(DeadLetterHeaders.FAILED_AT)))
+                .isBeforeOrEqualTo(java.time.Instant.now());
         assertThat(letters.get(0).text()).isEqualTo("poison");
         assertThat(attempts.get(poison.envelope().messageId())).containsExactly(1, 2, 3);
     }
@@ -336,7 +346,9 @@ public abstract class BrokerContract {
         List<DeadLetter> letters = deadLetters(spec, 1, timeout());
         assertThat(letters).hasSize(1);
         assertThat(letters.get(0).headers())
-                .containsEntry(Envelope.MESSAGE_ID, m.envelope().messageId().toString());
+                .containsEntry(Envelope.MESSAGE_ID, m.envelope().messageId().toString())
+                .containsEntry(DeadLetterHeaders.ERROR_CLASS, FatalException.class.getName())
+                .containsEntry(DeadLetterHeaders.ATTEMPTS, "1");
         assertThat(attempts).containsExactly(1);
     }
 
@@ -356,7 +368,10 @@ public abstract class BrokerContract {
         List<DeadLetter> letters = deadLetters(spec, 1, timeout());
         assertThat(letters).hasSize(1);
         assertThat(letters.get(0).payload()).isEqualTo(raw);
-        assertThat(letters.get(0).headers()).doesNotContainKey(Envelope.MESSAGE_ID);
+        assertThat(letters.get(0).headers())
+                .doesNotContainKey(Envelope.MESSAGE_ID)
+                .containsEntry(DeadLetterHeaders.ATTEMPTS, "0")
+                .containsKey(DeadLetterHeaders.ERROR);
         await().atMost(timeout()).untilAsserted(() -> assertThat(received.ids())
                 .contains(valid.envelope().messageId()));
         assertThat(received.all()).allSatisfy(m -> assertThat(m.payload()).isNotEqualTo(raw));

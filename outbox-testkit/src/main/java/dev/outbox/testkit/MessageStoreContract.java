@@ -3,16 +3,21 @@ package dev.outbox.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outbox.LaneBacklog;
 import dev.outbox.Lanes;
 import dev.outbox.Message;
 import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
 import dev.outbox.StoppedLane;
 import dev.outbox.TransactionRequiredException;
+import dev.outbox.spi.FetchRequest;
+import dev.outbox.spi.Fetched;
 import dev.outbox.spi.LaneAssignment;
 import dev.outbox.spi.LaneClaim;
+import dev.outbox.spi.LaneCursor;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.NewMessage;
+import dev.outbox.spi.ReadMark;
 import dev.outbox.spi.StoredMessage;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -89,7 +94,17 @@ public abstract class MessageStoreContract {
     }
 
     private List<StoredMessage> fetchAll(LaneAssignment a) {
-        return store.fetch(a.claims(), 10_000);
+        return store.fetch(new FetchRequest(cursors(a.claims(), 0, 10_000), 10_000, ReadMark.NONE))
+                .messages();
+    }
+
+    /** Every claimed lane, read from {@code after} with {@code limit}. */
+    private static List<LaneCursor> cursors(List<LaneClaim> claims, long after, int limit) {
+        return claims.stream().map(c -> new LaneCursor(c.lane(), after, limit)).toList();
+    }
+
+    private static List<Long> ids(Fetched f) {
+        return f.messages().stream().map(m -> m.id().value()).toList();
     }
 
     private static LaneClaim claimOf(LaneAssignment a, int lane) {
@@ -178,21 +193,170 @@ public abstract class MessageStoreContract {
     // --- fetch --------------------------------------------------------------------------------------------
 
     @Test
-    void fetchReturnsOnlyTheGivenLanesInIdOrderUpToTheLimit() throws SQLException {
+    void fetchReturnsOnlyTheGivenLanesInIdOrderUpToTheLimits() throws SQLException {
         List<NewMessage> batch = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             batch.add(message("t", "key-" + (i % 10), "m" + i));
         }
-        appendCommitted(batch.toArray(NewMessage[]::new));
+        List<MessageId> appended = appendCommitted(batch.toArray(NewMessage[]::new));
         LaneAssignment a = store.heartbeat("relay-a", LEASE);
-        LaneClaim first = a.claims().get(batch.get(0).lane());
+        int lane = batch.get(0).lane();
 
-        List<StoredMessage> one = store.fetch(List.of(first), 1000);
-        assertThat(one).isNotEmpty().allSatisfy(m -> assertThat(m.lane()).isEqualTo(first.lane()));
-        assertThat(one).extracting(m -> m.id().value()).isSorted();
+        Fetched one = store.fetch(new FetchRequest(List.of(new LaneCursor(lane, 0, 1000)), 1000, ReadMark.NONE));
+        assertThat(one.messages()).isNotEmpty().allSatisfy(m -> assertThat(m.lane())
+                .isEqualTo(lane));
+        assertThat(ids(one)).isSorted();
+        assertThat(one.complete()).isTrue();
+        long last = appended.get(appended.size() - 1).value();
+        assertThat(one.readThrough()).as("nothing was cut short").isGreaterThanOrEqualTo(last);
 
-        assertThat(store.fetch(a.claims(), 7)).hasSize(7);
-        assertThat(store.fetch(List.of(), 10)).isEmpty();
+        Fetched seven = store.fetch(new FetchRequest(cursors(a.claims(), 0, 1000), 7, ReadMark.NONE));
+        assertThat(ids(seven))
+                .as("the oldest ids of all lanes")
+                .containsExactlyElementsOf(
+                        appended.subList(0, 7).stream().map(MessageId::value).toList());
+        assertThat(seven.readThrough()).isEqualTo(appended.get(6).value());
+
+        Fetched perLane = store.fetch(new FetchRequest(List.of(new LaneCursor(lane, 0, 2)), 1000, ReadMark.NONE));
+        assertThat(perLane.messages()).hasSize(2);
+        assertThat(store.fetch(new FetchRequest(List.of(), 10, ReadMark.NONE)).messages())
+                .isEmpty();
+        Fetched watched = store.fetch(new FetchRequest(List.of(new LaneCursor(lane, 0, 0)), 10, ReadMark.NONE));
+        assertThat(watched.messages()).as("a lane only watched is not read").isEmpty();
+    }
+
+    @Test
+    void eachLaneIsReadAfterItsPosition() throws SQLException {
+        NewMessage a1 = message("t", "k", "a1");
+        NewMessage a2 = message("t", "k", "a2");
+        NewMessage a3 = message("t", "k", "a3");
+        List<MessageId> ids = appendCommitted(a1, a2, a3);
+        store.heartbeat("relay-a", LEASE);
+
+        Fetched f = store.fetch(
+                new FetchRequest(List.of(new LaneCursor(a1.lane(), ids.get(0).value(), 1000)), 1000, ReadMark.NONE));
+        assertThat(ids(f)).containsExactly(ids.get(1).value(), ids.get(2).value());
+        Fetched none = store.fetch(
+                new FetchRequest(List.of(new LaneCursor(a1.lane(), ids.get(2).value(), 1000)), 1000, f.mark()));
+        assertThat(none.messages()).isEmpty();
+        assertThat(none.readThrough()).isGreaterThanOrEqualTo(ids.get(2).value());
+    }
+
+    /**
+     * The gap: a transaction takes a lower id and commits after another one with a higher id of the same lane was read.
+     * The next fetch from the mark of that read returns it, as a late message, though the lane's position is past it.
+     */
+    @Test
+    void aTransactionThatCommitsAfterALaterOneWasReadIsFoundAsLate() throws SQLException {
+        NewMessage early = message("t", "k", "early");
+        NewMessage later = message("t", "k", "later");
+        NewMessage other = message("t", "other-key", "other");
+        store.heartbeat("relay-a", LEASE);
+        try (Connection first = transaction()) {
+            MessageId earlyId = store.append(first, List.of(early)).get(0);
+            MessageId laterId = appendCommitted(later).get(0);
+            assertThat(earlyId.value()).isLessThan(laterId.value());
+
+            List<LaneCursor> lanes = List.of(new LaneCursor(early.lane(), 0, 1000));
+            Fetched read = store.fetch(new FetchRequest(lanes, 1000, ReadMark.NONE));
+            assertThat(ids(read)).containsExactly(laterId.value());
+            long position = Math.max(laterId.value(), read.readThrough());
+
+            first.commit();
+            List<LaneCursor> next = List.of(new LaneCursor(early.lane(), position, 1000));
+            Fetched late = store.fetch(new FetchRequest(next, 1000, read.mark()));
+            assertThat(ids(late)).as("the late message, below the position").containsExactly(earlyId.value());
+            assertThat(late.complete()).isTrue();
+
+            // A lane only watched (stopped, or waiting out a backoff) reports its late messages too.
+            Fetched watched = store.fetch(
+                    new FetchRequest(List.of(new LaneCursor(early.lane(), position, 0)), 1000, read.mark()));
+            assertThat(ids(watched)).containsExactly(earlyId.value());
+
+            // Nothing is late for a fetch from a mark taken after the commit, nor for a lane not in the request.
+            assertThat(store.fetch(new FetchRequest(next, 1000, late.mark())).messages())
+                    .isEmpty();
+            if (other.lane() != early.lane()) {
+                Fetched elsewhere = store.fetch(
+                        new FetchRequest(List.of(new LaneCursor(other.lane(), position, 1000)), 1000, read.mark()));
+                assertThat(elsewhere.messages()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aLateTransactionThatRollsBackLeavesNothingLate() throws SQLException {
+        NewMessage early = message("t", "k", "early");
+        NewMessage later = message("t", "k", "later");
+        store.heartbeat("relay-a", LEASE);
+        try (Connection first = transaction()) {
+            store.append(first, List.of(early));
+            MessageId laterId = appendCommitted(later).get(0);
+            List<LaneCursor> lanes = List.of(new LaneCursor(early.lane(), 0, 1000));
+            Fetched read = store.fetch(new FetchRequest(lanes, 1000, ReadMark.NONE));
+            assertThat(ids(read)).containsExactly(laterId.value());
+
+            first.rollback();
+            List<LaneCursor> next = List.of(new LaneCursor(early.lane(), laterId.value(), 1000));
+            assertThat(store.fetch(new FetchRequest(next, 1000, read.mark())).messages())
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void aReplayedMessageIsLateForARelayThatReadPastIt() throws SQLException {
+        NewMessage poison = message("t", "k", "poison");
+        NewMessage next = message("t", "k", "next");
+        List<MessageId> ids = appendCommitted(poison, next);
+        LaneAssignment a = store.heartbeat("relay-a", LEASE);
+        LaneClaim claim = claimOf(a, poison.lane());
+        StoredMessage head = fetchAll(a).get(0);
+        store.stop("relay-a", claim, head, "too large");
+        store.skip(poison.lane());
+
+        List<LaneCursor> lanes = List.of(new LaneCursor(poison.lane(), 0, 1000));
+        Fetched read = store.fetch(new FetchRequest(lanes, 1000, ReadMark.NONE));
+        assertThat(ids(read)).containsExactly(ids.get(1).value());
+        assertThat(store.replay(ids.get(0))).isTrue();
+
+        List<LaneCursor> after =
+                List.of(new LaneCursor(poison.lane(), ids.get(1).value(), 1000));
+        assertThat(ids(store.fetch(new FetchRequest(after, 1000, read.mark()))))
+                .containsExactly(ids.get(0).value());
+    }
+
+    @Test
+    void backlogCountsFromEachLanesPositionUpToItsCap() throws SQLException {
+        NewMessage a1 = message("t", "k", "a1");
+        List<MessageId> ids = appendCommitted(a1, message("t", "k", "a2"), message("t", "k", "a3"));
+        LaneAssignment a = store.heartbeat("relay-a", LEASE);
+
+        List<LaneBacklog> all = store.backlog(List.of(new LaneCursor(a1.lane(), 0, 100)));
+        assertThat(all).singleElement().satisfies(b -> {
+            assertThat(b.lane()).isEqualTo(a1.lane());
+            assertThat(b.waiting()).isEqualTo(3);
+            assertThat(b.capped()).isFalse();
+            assertThat(b.oldestCreatedAt()).isPresent();
+            assertThat(b.stopped()).isFalse();
+        });
+        assertThat(store.backlog(List.of(new LaneCursor(a1.lane(), ids.get(0).value(), 100))))
+                .singleElement()
+                .satisfies(b -> assertThat(b.waiting()).isEqualTo(2));
+        assertThat(store.backlog(List.of(new LaneCursor(a1.lane(), 0, 2))))
+                .singleElement()
+                .satisfies(b -> {
+                    assertThat(b.waiting()).isEqualTo(2);
+                    assertThat(b.capped()).isTrue();
+                });
+
+        store.stop("relay-a", claimOf(a, a1.lane()), fetchAll(a).get(0), "why");
+        int empty = (a1.lane() + 1) % LANES;
+        assertThat(store.backlog(List.of(new LaneCursor(a1.lane(), 0, 100), new LaneCursor(empty, 0, 100))))
+                .satisfiesExactlyInAnyOrder(b -> assertThat(b.stopped()).isTrue(), b -> {
+                    assertThat(b.lane()).isEqualTo(empty);
+                    assertThat(b.waiting()).isZero();
+                    assertThat(b.oldestCreatedAt()).isEmpty();
+                });
     }
 
     // --- leases and fencing ------------------------------------------------------------------------------------
@@ -297,8 +461,15 @@ public abstract class MessageStoreContract {
                 .isTrue();
         assertThat(store.stop("relay-a", claim, head, "again")).isEmpty();
 
+        long generation =
+                claimOf(store.heartbeat("relay-a", LEASE), poison.lane()).generation();
         Optional<StoppedLane> restarted = store.restart(poison.lane());
         assertThat(restarted).isPresent();
+        LaneClaim afterRestart = claimOf(store.heartbeat("relay-a", LEASE), poison.lane());
+        assertThat(afterRestart.stopped()).isFalse();
+        assertThat(afterRestart.generation())
+                .as("a restart raises the generation")
+                .isGreaterThan(generation);
         assertThat(store.stoppedLanes()).isEmpty();
         assertThat(fetchAll(a).get(0).attempts()).isZero();
         assertThat(store.restart(poison.lane())).isEmpty();
@@ -306,6 +477,9 @@ public abstract class MessageStoreContract {
         store.stop("relay-a", claim, fetchAll(a).get(0), "still too large");
         Optional<ParkedMessage> parked = store.skip(poison.lane());
         assertThat(parked).isPresent();
+        assertThat(claimOf(store.heartbeat("relay-a", LEASE), poison.lane()).generation())
+                .as("a skip raises the generation")
+                .isGreaterThan(afterRestart.generation());
         assertThat(parked.get().messageId()).isEqualTo(ids.get(0));
         assertThat(store.stoppedLanes()).isEmpty();
         assertThat(fetchAll(a)).extracting(StoredMessage::id).containsExactly(ids.get(1));

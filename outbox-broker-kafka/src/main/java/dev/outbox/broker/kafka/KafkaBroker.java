@@ -82,8 +82,8 @@ import org.slf4j.LoggerFactory;
  * thread, with {@code spec.concurrency()} handler threads: records of a partition are handled in order, partitions in
  * parallel; offsets are committed only for records handled (or dead-lettered); a failing record is retried {@code
  * spec.maxAttempts()} times with {@code spec.backoff()}, then written to the dead-letter topic ({@code
- * spec.deadLetterOrDefault()}) with its headers and the {@code outbox.dead_letter.*} headers below; a record without a
- * valid envelope is dead-lettered at once. Patterns with {@code *} and {@code #} become a regular-expression
+ * spec.deadLetterOrDefault()}) with its headers and the {@link dev.outbox.DeadLetterHeaders} (among them the record's
+ * partition and offset); a record without a valid envelope is dead-lettered at once. Patterns with {@code *} and {@code #} become a regular-expression
  * subscription (new matching topics are found on the consumer's metadata refresh, {@code metadata.max.age.ms}, 5 s by
  * default).
  *
@@ -93,19 +93,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
-
-    /** Dead-letter record header: the error of the handler's last attempt (class and message). */
-    public static final String DEAD_LETTER_ERROR_HEADER = KafkaSubscription.ERROR_HEADER;
-    /** Dead-letter record header: the topic the record was read from. */
-    public static final String DEAD_LETTER_TOPIC_HEADER = KafkaSubscription.TOPIC_HEADER;
-    /** Dead-letter record header: the partition the record was read from. */
-    public static final String DEAD_LETTER_PARTITION_HEADER = KafkaSubscription.PARTITION_HEADER;
-    /** Dead-letter record header: the record's offset in that partition. */
-    public static final String DEAD_LETTER_OFFSET_HEADER = KafkaSubscription.OFFSET_HEADER;
-    /** Dead-letter record header: how many times the handler was tried; 0 for a record without a valid envelope. */
-    public static final String DEAD_LETTER_ATTEMPTS_HEADER = KafkaSubscription.ATTEMPTS_HEADER;
-    /** Dead-letter record header: the name of the subscription that gave up on the record. */
-    public static final String DEAD_LETTER_SUBSCRIPTION_HEADER = KafkaSubscription.SUBSCRIPTION_HEADER;
 
     /** The fixed part of a record batch of one record, in Kafka's current format: 61 bytes. */
     private static final int BATCH_OVERHEAD = 61;

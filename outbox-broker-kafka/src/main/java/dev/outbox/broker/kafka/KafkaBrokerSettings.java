@@ -1,6 +1,7 @@
 package dev.outbox.broker.kafka;
 
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.spi.Validation;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,6 +37,15 @@ import java.util.regex.Pattern;
  */
 public final class KafkaBrokerSettings {
     private static final Pattern SECRET = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key).*");
+
+    /** The longest {@code adminTimeout} and {@code closeTimeout}: 1 hour. */
+    public static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+
+    /** The largest {@code maxBufferedPerPartition}. */
+    public static final int MAX_BUFFERED_PER_PARTITION = 1_000_000;
+
+    /** The longest {@code clientId}, in bytes of UTF-8. */
+    public static final int MAX_CLIENT_ID_BYTES = 200;
 
     private static final Set<String> RESERVED_EVERYWHERE =
             Set.of("bootstrap.servers", "key.serializer", "value.serializer", "key.deserializer", "value.deserializer");
@@ -271,7 +281,7 @@ public final class KafkaBrokerSettings {
             return this;
         }
 
-        /** The bound on each admin request (topic checks and creation). Default 10 s. */
+        /** The bound on each admin request (topic checks and creation). Default 10 s; at most {@link #MAX_TIMEOUT}. */
         public Builder adminTimeout(Duration adminTimeout) {
             this.adminTimeout = adminTimeout;
             return this;
@@ -279,7 +289,8 @@ public final class KafkaBrokerSettings {
 
         /**
          * The bound on closing the broker (flushing what the producer holds) and a subscription (waiting for handlers in
-         * progress), and on waiting for handlers of partitions taken away by a rebalance. Default 10 s.
+         * progress), and on waiting for handlers of partitions taken away by a rebalance. Default 10 s; at most {@link
+         * #MAX_TIMEOUT}.
          */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = closeTimeout;
@@ -288,7 +299,7 @@ public final class KafkaBrokerSettings {
 
         /**
          * How many fetched records a subscription holds per partition before it pauses fetching from that partition
-         * (resumed at half). Default 500.
+         * (resumed at half). Default 500; at most {@value #MAX_BUFFERED_PER_PARTITION}.
          */
         public Builder maxBufferedPerPartition(int maxBufferedPerPartition) {
             this.maxBufferedPerPartition = maxBufferedPerPartition;
@@ -297,21 +308,12 @@ public final class KafkaBrokerSettings {
 
         /** @throws InvalidConfigurationException naming the bad setting or property */
         public KafkaBrokerSettings build() {
-            if (bootstrapServers == null || bootstrapServers.isBlank()) {
-                throw new InvalidConfigurationException("bootstrapServers must not be blank");
-            }
-            if (clientId == null || clientId.isBlank()) {
-                throw new InvalidConfigurationException("clientId must not be blank");
-            }
-            if (topicPolicy == null) {
-                throw new InvalidConfigurationException("topicPolicy must not be null");
-            }
-            positive(adminTimeout, "adminTimeout");
-            positive(closeTimeout, "closeTimeout");
-            if (maxBufferedPerPartition <= 0) {
-                throw new InvalidConfigurationException(
-                        "maxBufferedPerPartition must be positive, was " + maxBufferedPerPartition);
-            }
+            Validation.nonBlank(bootstrapServers, "bootstrapServers");
+            Validation.name(clientId, "clientId", MAX_CLIENT_ID_BYTES);
+            Validation.notNull(topicPolicy, "topicPolicy");
+            Validation.positive(adminTimeout, MAX_TIMEOUT, "adminTimeout");
+            Validation.positive(closeTimeout, MAX_TIMEOUT, "closeTimeout");
+            Validation.positive(maxBufferedPerPartition, MAX_BUFFERED_PER_PARTITION, "maxBufferedPerPartition");
             checkProperties(common, "common");
             checkProperties(producer, "producer");
             checkProperties(consumer, "consumer");
@@ -354,12 +356,6 @@ public final class KafkaBrokerSettings {
         private static void forbidden(Map<String, String> properties, String name, String why) {
             if (properties.containsKey(name)) {
                 throw new InvalidConfigurationException("property " + name + " cannot be set: " + why);
-            }
-        }
-
-        private static void positive(Duration d, String name) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new InvalidConfigurationException(name + " must be a positive duration, was " + d);
             }
         }
     }

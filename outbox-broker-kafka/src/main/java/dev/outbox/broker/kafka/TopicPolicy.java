@@ -1,6 +1,7 @@
 package dev.outbox.broker.kafka;
 
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.spi.Validation;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -22,6 +23,9 @@ import java.util.OptionalInt;
  * the broker's own {@code auto.create.topics.enable} plays no part. Immutable.
  */
 public final class TopicPolicy {
+    /** The most partitions a created topic may have. */
+    public static final int MAX_PARTITIONS = 100_000;
+
     private static final TopicPolicy REQUIRE_EXISTING = new TopicPolicy(false, null, null);
 
     private final boolean createMissing;
@@ -47,16 +51,12 @@ public final class TopicPolicy {
     /**
      * Missing topics are created with {@code partitions} partitions and {@code replicationFactor} replicas.
      *
-     * @throws InvalidConfigurationException if either is not positive
+     * @throws InvalidConfigurationException if either is not positive, or partitions more than {@value
+     *     #MAX_PARTITIONS}
      */
     public static TopicPolicy createMissing(int partitions, short replicationFactor) {
-        if (partitions <= 0) {
-            throw new InvalidConfigurationException("topic policy partitions must be positive, was " + partitions);
-        }
-        if (replicationFactor <= 0) {
-            throw new InvalidConfigurationException(
-                    "topic policy replicationFactor must be positive, was " + replicationFactor);
-        }
+        Validation.positive(partitions, MAX_PARTITIONS, "topic policy partitions");
+        Validation.positive(replicationFactor, Short.MAX_VALUE, "topic policy replicationFactor");
         return new TopicPolicy(true, partitions, replicationFactor);
     }
 

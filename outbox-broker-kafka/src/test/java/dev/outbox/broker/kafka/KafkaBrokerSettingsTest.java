@@ -59,8 +59,17 @@ class KafkaBrokerSettingsTest {
         assertRefused(KafkaBrokerSettings.builder("k:9092").closeTimeout(Duration.ZERO), "closeTimeout");
         assertRefused(KafkaBrokerSettings.builder("k:9092").adminTimeout(Duration.ofSeconds(-1)), "adminTimeout");
         assertRefused(KafkaBrokerSettings.builder("k:9092").maxBufferedPerPartition(0), "maxBufferedPerPartition");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").maxBufferedPerPartition(1_000_001), "maxBufferedPerPartition");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").adminTimeout(Duration.ofDays(30)), "adminTimeout");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").closeTimeout(Duration.ofSeconds(Long.MAX_VALUE)), "closeTimeout");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").clientId("outbox\nforged"), "clientId");
         assertRefused(KafkaBrokerSettings.builder("k:9092").producerProperty("linger.ms", null), "linger.ms");
         assertThatThrownBy(() -> TopicPolicy.createMissing(0, (short) 1))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("partitions");
+        assertThatThrownBy(() -> TopicPolicy.createMissing(100_001, (short) 1))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("partitions");
         assertThatThrownBy(() -> TopicPolicy.createMissing(3, (short) 0))

@@ -136,7 +136,8 @@ public final class RabbitBroker implements Broker {
      * concurrency}) unacknowledged messages. A message is acknowledged after the handler returns. When it throws, the
      * message is tried again after {@code spec.backoff()}, up to {@code spec.maxAttempts()} attempts in all (a {@link
      * dev.outbox.FatalException} ends them at once); then it is published to the dead-letter exchange with its
-     * properties and headers plus the error and where it came from ({@link DeadLetterHeaders}), and acknowledged:
+     * properties and headers plus the error and where it came from ({@link dev.outbox.DeadLetterHeaders}), and
+     * acknowledged:
      * never requeued. A message without a valid envelope goes there at
      * once, without reaching the handler. Retries are counted in memory: after a crash or a lost channel the broker
      * redelivers and counting starts again at 1.

@@ -1,13 +1,11 @@
 package dev.outbox.broker.rabbit;
 
-import com.rabbitmq.client.ConnectionFactory;
 import dev.outbox.Backoff;
 import dev.outbox.InvalidConfigurationException;
-import java.net.URI;
-import java.net.URISyntaxException;
+import dev.outbox.broker.rabbit.internal.AmqpUri;
+import dev.outbox.spi.Validation;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Objects;
@@ -32,6 +30,21 @@ public final class RabbitBrokerSettings {
          */
         CHECK
     }
+
+    /** The longest {@code publishTimeout} and {@code closeTimeout}: 1 hour. */
+    public static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+
+    /** The longest {@code connectionTimeout}: 10 minutes. */
+    public static final Duration MAX_CONNECTION_TIMEOUT = Duration.ofMinutes(10);
+
+    /** The largest {@code maxMessageBytes}: 512 MiB, the most RabbitMQ's {@code max_message_size} allows. */
+    public static final int MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
+
+    /** The largest {@code confirmWindow}. */
+    public static final int MAX_CONFIRM_WINDOW = 1_000_000;
+
+    /** The most bytes of UTF-8 in an AMQP short string: a virtual host, a user name, a connection name. */
+    public static final int MAX_SHORT_STRING_BYTES = 255;
 
     /** Names RabbitMQ accepts for exchanges and queues, which we also keep to for readable logs. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]*");
@@ -276,9 +289,15 @@ public final class RabbitBrokerSettings {
         /**
          * Sets host, port, virtual host, user and password from an AMQP URI such as {@code
          * amqp://user:secret@rabbit.internal:5672/warehouse}. An {@code amqps} URI turns TLS on with the JVM's default
-         * trust store and host name verification (set {@link #tls(SSLContext)} after it for another context). Parts
-         * the URI leaves out keep their defaults. The URI is checked in {@link #build()}, and its password never
-         * appears in an error message.
+         * trust store and host name verification (set {@link #tls(SSLContext)} after it for another context).
+         *
+         * <p>The URI must name a host; a port or virtual host it leaves out keeps its default (5672, or 5671 with TLS;
+         * {@code /}), and so do user and password when it has no user info (a user without a password has the empty
+         * password). Every part that is present must parse, after RabbitMQ's URI specification: a host such as {@code
+         * rabbit_1} is that host, a port that is not a number is an error, characters such as {@code @}, {@code /} or
+         * {@code ?} in a password or virtual host are percent-encoded, and query parameters are refused (the builder
+         * has its own settings for what they would set). The URI is checked in {@link #build()}, which names the part
+         * at fault, and the URI itself never appears in an error message.
          */
         public Builder uri(String uri) {
             uriError = null;
@@ -286,31 +305,27 @@ public final class RabbitBrokerSettings {
                 uriError = "uri must not be null";
                 return this;
             }
+            AmqpUri parsed;
             try {
-                URI parsed = new URI(uri);
-                String scheme = parsed.getScheme();
-                if (!"amqp".equalsIgnoreCase(scheme) && !"amqps".equalsIgnoreCase(scheme)) {
-                    uriError = "uri must start with amqp:// or amqps://";
-                    return this;
-                }
-                ConnectionFactory parser = new ConnectionFactory();
-                // Parse as plain amqp: the client's own amqps handling would trust every certificate.
-                parser.setUri("amqp" + uri.substring(scheme.length()));
-                host = parser.getHost();
-                port = parsed.getPort() == -1 ? null : parser.getPort();
-                if (parsed.getRawPath() != null && !parsed.getRawPath().isEmpty()) {
-                    virtualHost = parser.getVirtualHost();
-                }
-                if (parsed.getRawUserInfo() != null) {
-                    username = parser.getUsername();
-                    password = parser.getPassword();
-                }
-                if ("amqps".equalsIgnoreCase(scheme)) {
-                    sslContext = SSLContext.getDefault();
-                }
-            } catch (URISyntaxException | IllegalArgumentException | GeneralSecurityException e) {
+                parsed = AmqpUri.parse(uri);
+            } catch (AmqpUri.Malformed e) {
                 // Never echo the URI: it may hold the password.
-                uriError = "uri is not a valid AMQP URI (" + e.getClass().getSimpleName() + ")";
+                uriError = "uri " + e.getMessage();
+                return this;
+            }
+            host = parsed.host();
+            port = parsed.port().orElse(null);
+            parsed.virtualHost().ifPresent(v -> virtualHost = v);
+            parsed.username().ifPresent(u -> {
+                username = u;
+                password = parsed.password().orElse("");
+            });
+            if (parsed.tls()) {
+                try {
+                    sslContext = SSLContext.getDefault();
+                } catch (NoSuchAlgorithmException e) {
+                    uriError = "uri: amqps needs TLS, but the JVM has no default TLS context";
+                }
             }
             return this;
         }
@@ -386,7 +401,7 @@ public final class RabbitBrokerSettings {
 
         /**
          * The most messages published and not yet confirmed at once; {@code publish} waits (within the publish
-         * timeout) for room. Default 1000, the relay's default batch size.
+         * timeout) for room. Default 1000, the relay's default batch size; at most {@value #MAX_CONFIRM_WINDOW}.
          */
         public Builder confirmWindow(int confirmWindow) {
             this.confirmWindow = confirmWindow;
@@ -396,7 +411,7 @@ public final class RabbitBrokerSettings {
         /**
          * How long a message may take from {@code publish} until its confirm, waiting for a connection and for room in
          * the window included, before its future fails with a {@link dev.outbox.RetriableException}. Default 20 s,
-         * under the relay's default of 30 s so that the relay sees this adapter's more precise error.
+         * under the relay's default of 30 s so that the relay sees this adapter's more precise error. At most {@link #MAX_TIMEOUT}.
          */
         public Builder publishTimeout(Duration publishTimeout) {
             this.publishTimeout = publishTimeout;
@@ -406,7 +421,7 @@ public final class RabbitBrokerSettings {
         /**
          * The largest payload published, in bytes; a larger message fails with a {@link dev.outbox.FatalException}
          * without being sent (RabbitMQ would close the channel, failing the messages in flight with it). Keep it at
-         * most the broker's {@code max_message_size}. Default 16 MiB.
+         * most the broker's {@code max_message_size}. Default 16 MiB; at most {@value #MAX_MESSAGE_BYTES}.
          */
         public Builder maxMessageBytes(int maxMessageBytes) {
             this.maxMessageBytes = maxMessageBytes;
@@ -431,13 +446,16 @@ public final class RabbitBrokerSettings {
             return this;
         }
 
-        /** The bound on opening a connection, TCP and AMQP handshake each. Default 10 s. */
+        /**
+         * The bound on opening a connection, TCP and AMQP handshake each. Default 10 s; at most {@link
+         * #MAX_CONNECTION_TIMEOUT}.
+         */
         public Builder connectionTimeout(Duration connectionTimeout) {
             this.connectionTimeout = connectionTimeout;
             return this;
         }
 
-        /** The AMQP heartbeat asked of the broker (whole seconds). Default 30 s. */
+        /** The AMQP heartbeat asked of the broker: whole seconds, 0 (off) to 65535. Default 30 s. */
         public Builder heartbeat(Duration heartbeat) {
             this.heartbeat = heartbeat;
             return this;
@@ -445,7 +463,7 @@ public final class RabbitBrokerSettings {
 
         /**
          * The bound on {@link RabbitBroker#close()} and {@link dev.outbox.Subscription#close()} waiting for confirms
-         * and running handlers. Default 10 s.
+         * and running handlers. Default 10 s; at most {@link #MAX_TIMEOUT}.
          */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = closeTimeout;
@@ -463,80 +481,53 @@ public final class RabbitBrokerSettings {
             if (uriError != null) {
                 throw new InvalidConfigurationException(uriError);
             }
-            text(host, "host");
+            Validation.nonBlank(host, "host");
+            if (!AmqpUri.isHost(host)) {
+                throw new InvalidConfigurationException("host must be a host name (letters, digits, '.', '-', '_' and"
+                        + " '~') or an IP address, was " + Validation.quote(host));
+            }
             int p = port == null ? (sslContext != null ? 5671 : 5672) : port;
-            if (p < 1 || p > 65535) {
-                throw new InvalidConfigurationException("port must be between 1 and 65535, was " + p);
-            }
-            if (virtualHost == null || virtualHost.isEmpty()) {
-                throw new InvalidConfigurationException("virtualHost must not be null or empty");
-            }
-            text(username, "username");
-            if (password == null) {
-                throw new InvalidConfigurationException("password must not be null");
-            }
+            Validation.between(p, 1, 65535, "port");
+            Validation.name(virtualHost, "virtualHost", MAX_SHORT_STRING_BYTES);
+            Validation.name(username, "username", MAX_SHORT_STRING_BYTES);
+            Validation.notNull(password, "password");
             name(exchange, "exchange");
             if (exchange.isEmpty()) {
                 throw new InvalidConfigurationException(
                         "exchange must not be empty: the default exchange does not route by topic");
             }
+            Validation.notNull(exchangeDeclaration, "exchangeDeclaration");
             if (exchange.startsWith("amq.") && exchangeDeclaration == ExchangeDeclaration.DECLARE) {
                 throw new InvalidConfigurationException(
                         "exchange '" + exchange + "' is reserved by RabbitMQ: use ExchangeDeclaration.CHECK");
-            }
-            if (exchangeDeclaration == null) {
-                throw new InvalidConfigurationException("exchangeDeclaration must not be null");
             }
             name(queuePrefix, "queuePrefix");
             if (queuePrefix.length() > 50) {
                 throw new InvalidConfigurationException(
                         "queuePrefix must be at most 50 characters, was " + queuePrefix.length());
             }
-            positive(confirmWindow, "confirmWindow");
-            positive(publishTimeout, "publishTimeout");
-            positive(maxMessageBytes, "maxMessageBytes");
-            positive(prefetch, "prefetch");
-            if (prefetch > 65535) {
-                throw new InvalidConfigurationException("prefetch must be at most 65535, was " + prefetch);
-            }
-            if (reconnectBackoff == null) {
-                throw new InvalidConfigurationException("reconnectBackoff must not be null");
-            }
-            positive(connectionTimeout, "connectionTimeout");
-            positive(closeTimeout, "closeTimeout");
-            if (heartbeat == null || heartbeat.isNegative() || heartbeat.toSeconds() > 65535) {
+            Validation.positive(confirmWindow, MAX_CONFIRM_WINDOW, "confirmWindow");
+            Validation.positive(publishTimeout, MAX_TIMEOUT, "publishTimeout");
+            Validation.positive(maxMessageBytes, MAX_MESSAGE_BYTES, "maxMessageBytes");
+            Validation.positive(prefetch, 65535, "prefetch");
+            Validation.notNull(reconnectBackoff, "reconnectBackoff");
+            Validation.positive(connectionTimeout, MAX_CONNECTION_TIMEOUT, "connectionTimeout");
+            Validation.positive(closeTimeout, MAX_TIMEOUT, "closeTimeout");
+            Validation.nonNegative(heartbeat, Duration.ofSeconds(65535), "heartbeat");
+            if (heartbeat.getNano() != 0) {
+                // The AMQP heartbeat is whole seconds: 500 ms would become 0, which turns heartbeats off.
                 throw new InvalidConfigurationException(
-                        "heartbeat must be between 0 (off) and 65535 s, was " + heartbeat);
+                        "heartbeat must be whole seconds (0 turns heartbeats off), was " + heartbeat);
             }
-            text(connectionName, "connectionName");
+            Validation.name(connectionName, "connectionName", MAX_SHORT_STRING_BYTES);
             return new RabbitBrokerSettings(this, p);
         }
 
-        private static void text(String value, String name) {
-            if (value == null || value.isBlank()) {
-                throw new InvalidConfigurationException(name + " must not be null or blank");
-            }
-        }
-
         private static void name(String value, String name) {
-            if (value == null) {
-                throw new InvalidConfigurationException(name + " must not be null");
-            }
+            Validation.notNull(value, name);
             if (value.length() > 200 || !NAME.matcher(value).matches()) {
-                throw new InvalidConfigurationException(
-                        name + " must be at most 200 letters, digits, '.', '_', ':' or '-', was '" + value + "'");
-            }
-        }
-
-        private static void positive(int value, String name) {
-            if (value <= 0) {
-                throw new InvalidConfigurationException(name + " must be positive, was " + value);
-            }
-        }
-
-        private static void positive(Duration value, String name) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new InvalidConfigurationException(name + " must be a positive duration, was " + value);
+                throw new InvalidConfigurationException(name + " must be at most 200 letters, digits, '.', '_', ':' or"
+                        + " '-', was " + Validation.quote(value));
             }
         }
     }

@@ -9,6 +9,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import dev.outbox.Backoff;
+import dev.outbox.DeadLetterHeaders;
 import dev.outbox.Envelope;
 import dev.outbox.FatalException;
 import dev.outbox.IncomingMessage;
@@ -17,6 +18,7 @@ import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,11 +75,14 @@ class RabbitSubscriptionIT {
             assertThat(dead.getProps().getMessageId()).isEqualTo("2");
             assertThat(headers.get(Envelope.MESSAGE_ID)).hasToString("2");
             assertThat(headers.get("traceparent")).hasToString(TestMessages.TRACEPARENT);
-            assertThat(headers.get("x-outbox-error")).hasToString("cannot project message 2");
-            assertThat(headers.get("x-outbox-error-class")).hasToString(IllegalStateException.class.getName());
-            assertThat(headers.get("x-outbox-attempts")).isEqualTo(3);
-            assertThat(headers.get("x-outbox-subscription")).hasToString(name);
-            assertThat(headers.get("x-outbox-original-routing-key")).hasToString(TOPIC);
+            assertThat(headers.get(DeadLetterHeaders.ERROR)).hasToString("cannot project message 2");
+            assertThat(headers.get(DeadLetterHeaders.ERROR_CLASS)).hasToString(IllegalStateException.class.getName());
+            assertThat(headers.get(DeadLetterHeaders.ATTEMPTS)).hasToString("3");
+            assertThat(headers.get(DeadLetterHeaders.SUBSCRIPTION)).hasToString(name);
+            assertThat(headers.get(DeadLetterHeaders.TOPIC)).hasToString(TOPIC);
+            assertThat(headers.get(DeadLetterHeaders.EXCHANGE)).hasToString(settings.exchange());
+            assertThat(Instant.parse(headers.get(DeadLetterHeaders.FAILED_AT).toString()))
+                    .isBeforeOrEqualTo(Instant.now());
             assertThat(dead.getBody()).isEqualTo(TestMessages.payload(2));
             await().atMost(WAIT).until(() -> rabbit.ready("outbox." + name) == 0);
             assertThat(rabbit.ready(deadLetters)).isZero();
@@ -105,9 +110,10 @@ class RabbitSubscriptionIT {
             all(broker.publish(List.of(message(7, TOPIC, "a"))));
 
             GetResponse dead = awaitOne("outbox." + name + ".dlq");
-            assertThat(dead.getProps().getHeaders().get("x-outbox-error"))
+            assertThat(dead.getProps().getHeaders().get(DeadLetterHeaders.ERROR))
                     .hasToString("header message_id is malformed: 'not-a-number'");
-            assertThat(dead.getProps().getHeaders().get("x-outbox-attempts")).isEqualTo(0);
+            assertThat(dead.getProps().getHeaders().get(DeadLetterHeaders.ATTEMPTS))
+                    .hasToString("0");
             await().atMost(WAIT).until(() -> handled.size() == 1);
             assertThat(handled.get(0).messageId().value()).isEqualTo(7);
         }
@@ -132,7 +138,8 @@ class RabbitSubscriptionIT {
             all(broker.publish(List.of(message(9, TOPIC, "a"))));
 
             GetResponse dead = awaitOne("outbox." + name + "-parking");
-            assertThat(dead.getProps().getHeaders().get("x-outbox-attempts")).isEqualTo(1);
+            assertThat(dead.getProps().getHeaders().get(DeadLetterHeaders.ATTEMPTS))
+                    .hasToString("1");
             assertThat(attempts).containsExactly(1);
         }
     }

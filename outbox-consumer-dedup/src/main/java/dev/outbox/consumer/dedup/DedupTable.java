@@ -1,27 +1,32 @@
 package dev.outbox.consumer.dedup;
 
 import dev.outbox.InvalidConfigurationException;
-import dev.outbox.consumer.dedup.internal.Checks;
-import dev.outbox.consumer.dedup.internal.MigrationScripts;
+import dev.outbox.consumer.dedup.internal.DedupMigrations;
+import dev.outbox.postgres.Identifiers;
+import dev.outbox.postgres.Migration;
+import dev.outbox.postgres.MigrationRunner;
+import dev.outbox.postgres.Names;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
- * Where the processed-message records live: the table, the schema, and the small table that records which {@link
- * Migration}s ran. Every name is an SQL identifier of lowercase letters, digits and {@code _}, not starting with a
- * digit, at most 63 characters: these are the only names written into SQL text, always quoted; every value is bound as
- * a parameter.
+ * Where the processed-message records live: the table, the schema, and the table that records which {@link
+ * Migration}s ran. Every name follows the {@link Identifiers} rule shared with the store module: lower-case letters,
+ * digits and {@code _}, not starting with a digit, at most 63 characters, and so must every name derived from it (the
+ * retention index {@code <name>_cleanup_idx}, which keeps the table's name to 51 characters). Names are always quoted
+ * in SQL, so a keyword such as {@code order} is a name like any other; every value is bound as a parameter.
  *
  * <pre>{@code
  * DedupTable.DEFAULT                                  // outbox_processed_message, on the search path
  * DedupTable.named("orders_processed").inSchema("orders")
  * }</pre>
  *
- * @param schema the schema, which must exist; empty for the connection's search path (the default)
+ * @param schema the schema, created by {@link ProcessedMessages#migrate()} if it is missing; empty for the connection's
+ *     search path (the default)
  * @param name the table, default {@value #DEFAULT_NAME}
  * @param versionTable the table recording applied migrations, in the same schema, default {@value
- *     #DEFAULT_VERSION_TABLE}; several dedup tables of one schema may share it
+ *     #DEFAULT_VERSION_TABLE}; several dedup tables of one schema may share it, and so may the store's when given its
+ *     name
  */
 public record DedupTable(Optional<String> schema, String name, String versionTable) {
 
@@ -34,28 +39,26 @@ public record DedupTable(Optional<String> schema, String name, String versionTab
     /** {@value #DEFAULT_NAME} and {@value #DEFAULT_VERSION_TABLE} on the connection's search path. */
     public static final DedupTable DEFAULT = new DedupTable(Optional.empty(), DEFAULT_NAME, DEFAULT_VERSION_TABLE);
 
-    private static final String CLEANUP_INDEX_SUFFIX = "_cleanup_idx";
+    private static final String CLEANUP_INDEX_SUFFIX = "cleanup_idx";
 
     /**
-     * @throws InvalidConfigurationException naming the argument that is not a valid identifier, or if {@code name}
-     *     and {@code versionTable} are the same
+     * @throws InvalidConfigurationException naming the argument that breaks the {@link Identifiers} rule (itself, or
+     *     through a name derived from it), or if {@code name} and {@code versionTable} are the same
      */
     public DedupTable {
-        if (schema == null) {
-            throw new InvalidConfigurationException("schema must not be null (use Optional.empty())");
-        }
-        schema.ifPresent(s -> Checks.identifier(s, "schema"));
-        Checks.identifier(name, "name");
-        Checks.identifier(versionTable, "versionTable");
+        Names.of(schema, "schema", name, "name");
+        Identifiers.check(versionTable, "versionTable");
         if (name.equals(versionTable)) {
             throw new InvalidConfigurationException("name and versionTable must differ, both were '" + name + "'");
         }
+        // Every name of every version, rendered now: a name that makes one too long fails here, not in migrate().
+        DedupMigrations.runner(schema, name, versionTable);
     }
 
     /**
      * The table {@code name} on the search path, with the default version table.
      *
-     * @throws InvalidConfigurationException if {@code name} is not a valid identifier
+     * @throws InvalidConfigurationException if {@code name} breaks the identifier rule
      */
     public static DedupTable named(String name) {
         return new DedupTable(Optional.empty(), name, DEFAULT_VERSION_TABLE);
@@ -64,16 +67,16 @@ public record DedupTable(Optional<String> schema, String name, String versionTab
     /**
      * This table in {@code schema}.
      *
-     * @throws InvalidConfigurationException if {@code schema} is not a valid identifier
+     * @throws InvalidConfigurationException if {@code schema} breaks the identifier rule
      */
     public DedupTable inSchema(String schema) {
-        return new DedupTable(Optional.ofNullable(Checks.identifier(schema, "schema")), name, versionTable);
+        return new DedupTable(Optional.of(Identifiers.checkSchema(schema, "schema")), name, versionTable);
     }
 
     /**
      * This configuration with another version table.
      *
-     * @throws InvalidConfigurationException if {@code versionTable} is not a valid identifier
+     * @throws InvalidConfigurationException if {@code versionTable} breaks the identifier rule
      */
     public DedupTable withVersionTable(String versionTable) {
         return new DedupTable(schema, name, versionTable);
@@ -81,46 +84,38 @@ public record DedupTable(Optional<String> schema, String name, String versionTab
 
     /** The table's name as written in SQL: quoted, and schema-qualified when a schema is set. */
     public String qualifiedName() {
-        return qualify(name);
+        return names().table();
     }
 
     /** The version table's name as written in SQL. */
     public String qualifiedVersionTable() {
-        return qualify(versionTable);
+        return Identifiers.qualified(schema, versionTable);
     }
 
-    /**
-     * The name of the index that retention cleanup reads, {@code <name>_cleanup_idx}; the table name is shortened
-     * when needed so the index name stays within 63 characters.
-     */
+    /** The name of the index that retention cleanup reads, {@code <name>_cleanup_idx}. */
     public String cleanupIndex() {
-        String base = name.substring(
-                0, Math.min(name.length(), Checks.MAX_IDENTIFIER_LENGTH - CLEANUP_INDEX_SUFFIX.length()));
-        return base + CLEANUP_INDEX_SUFFIX;
+        return names().plain(CLEANUP_INDEX_SUFFIX);
     }
 
     /** The table's migrations in order, with this table's names written in. */
     public List<Migration> migrations() {
-        return MigrationScripts.render(qualifiedName(), quote(cleanupIndex()));
+        return runner().migrations();
     }
 
     /**
-     * Every migration as one printable SQL text, to paste into Flyway, Liquibase or psql. The statements create the
-     * table and its index if they do not exist; they do not touch the version table, which only {@link
-     * ProcessedMessages#migrate()} uses.
+     * Every migration as one printable SQL text, to paste into Flyway, Liquibase or psql: the schema when one is set,
+     * then the statements that create the table and its index if they do not exist. It does not touch the version
+     * table, which only {@link ProcessedMessages#migrate()} uses.
      */
     public String migrationSql() {
-        return migrations().stream()
-                .map(m -> "-- " + qualifiedName() + " V" + m.version() + ": " + m.description() + "\n" + m.sql())
-                .collect(Collectors.joining("\n"));
+        return "-- Outbox dedup table " + qualifiedName() + "\n" + runner().script();
     }
 
-    private String qualify(String table) {
-        return schema.map(s -> quote(s) + "." + quote(table)).orElseGet(() -> quote(table));
+    private Names names() {
+        return Names.of(schema, "schema", name, "name");
     }
 
-    private static String quote(String identifier) {
-        // Validated identifiers contain no quote; quoting keeps reserved words such as "order" usable as names.
-        return '"' + identifier + '"';
+    private MigrationRunner runner() {
+        return DedupMigrations.runner(schema, name, versionTable);
     }
 }

@@ -7,6 +7,8 @@ import dev.outbox.StoreException;
 import dev.outbox.consumer.dedup.internal.Checks;
 import dev.outbox.consumer.dedup.internal.DedupSettings;
 import dev.outbox.consumer.dedup.internal.JdbiDeduplicator;
+import dev.outbox.postgres.Migration;
+import dev.outbox.spi.Validation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -73,6 +75,9 @@ public interface Deduplicator extends AutoCloseable {
      *   <li>{@link StoreException} (retriable) if the database failed;
      *   <li>{@link dev.outbox.TransactionRequiredException} if the handler committed or rolled back the transaction
      *       itself (which it must not do);
+     *   <li>{@link dev.outbox.TransactionAbortedException} (retriable) if the handler returned normally although one of
+     *       its statements failed: PostgreSQL aborted the transaction, so neither the record nor the handler's writes
+     *       could commit; the transaction is rolled back and the message is not acknowledged as processed;
      *   <li>{@link InvalidMessageException} for a message without id or source (or a null message), which is neither
      *       processed nor recorded: subscribers dead-letter it.
      * </ul>
@@ -119,8 +124,20 @@ public interface Deduplicator extends AutoCloseable {
         return new Builder();
     }
 
-    /** Builds a {@link Deduplicator}. The Jdbi and the consumer are required; every other setting has a default. */
+    /**
+     * Builds a {@link Deduplicator}. The Jdbi and the consumer are required; every other setting has a default, and
+     * every duration and size an upper bound, checked in {@link #build()}.
+     */
     final class Builder {
+        /** The longest {@link #retention}: 10 years. */
+        public static final Duration MAX_RETENTION = Duration.ofDays(3650);
+
+        /** The longest {@link #cleanupInterval}: 1 day. */
+        public static final Duration MAX_CLEANUP_INTERVAL = Duration.ofDays(1);
+
+        /** The largest {@link #cleanupBatchSize}. */
+        public static final int MAX_CLEANUP_BATCH_SIZE = 100_000;
+
         private Jdbi jdbi;
         private String consumer;
         private DedupTable table = DedupTable.DEFAULT;
@@ -157,20 +174,23 @@ public interface Deduplicator extends AutoCloseable {
 
         /**
          * How long a message's record is kept after it was processed; a redelivery later than that is processed again
-         * (see the class comment). Default 7 days.
+         * (see the class comment). Default 7 days; at most {@link #MAX_RETENTION}.
          */
         public Builder retention(Duration retention) {
             this.retention = retention;
             return this;
         }
 
-        /** The delay between two passes of the cleanup task. Default 1 minute. */
+        /** The delay between two passes of the cleanup task. Default 1 minute; at most {@link #MAX_CLEANUP_INTERVAL}. */
         public Builder cleanupInterval(Duration cleanupInterval) {
             this.cleanupInterval = cleanupInterval;
             return this;
         }
 
-        /** Most records one cleanup statement deletes (one short transaction each). Default 1000. */
+        /**
+         * Most records one cleanup statement deletes (one short transaction each). Default 1000; at most {@value
+         * #MAX_CLEANUP_BATCH_SIZE}.
+         */
         public Builder cleanupBatchSize(int cleanupBatchSize) {
             this.cleanupBatchSize = cleanupBatchSize;
             return this;
@@ -202,18 +222,16 @@ public interface Deduplicator extends AutoCloseable {
 
         /** @throws InvalidConfigurationException naming the bad setting */
         public Deduplicator build() {
-            Checks.required(jdbi, "jdbi");
+            Validation.notNull(jdbi, "jdbi");
             Checks.consumer(consumer, "consumer");
-            Checks.required(table, "table");
-            positive(retention, "retention");
-            positive(cleanupInterval, "cleanupInterval");
-            if (cleanupBatchSize <= 0) {
-                throw new InvalidConfigurationException("cleanupBatchSize must be positive, was " + cleanupBatchSize);
-            }
+            Validation.notNull(table, "table");
+            Validation.positive(retention, MAX_RETENTION, "retention");
+            Validation.positive(cleanupInterval, MAX_CLEANUP_INTERVAL, "cleanupInterval");
+            Validation.positive(cleanupBatchSize, MAX_CLEANUP_BATCH_SIZE, "cleanupBatchSize");
             if (listener == null) {
                 throw new InvalidConfigurationException("listener must not be null (use DedupListener.NOOP)");
             }
-            Checks.required(clock, "clock");
+            Validation.notNull(clock, "clock");
             if (isolation == null
                     || isolation == TransactionIsolationLevel.NONE
                     || isolation == TransactionIsolationLevel.UNKNOWN) {
@@ -222,15 +240,6 @@ public interface Deduplicator extends AutoCloseable {
             }
             return new JdbiDeduplicator(new DedupSettings(
                     jdbi, consumer, table, retention, cleanupInterval, cleanupBatchSize, listener, clock, isolation));
-        }
-
-        private static void positive(Duration d, String name) {
-            if (d == null) {
-                throw new InvalidConfigurationException(name + " must not be null");
-            }
-            if (d.isNegative() || d.isZero()) {
-                throw new InvalidConfigurationException(name + " must be a positive duration, was " + d);
-            }
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.outbox.MessageId;
 import dev.outbox.StoreException;
 import dev.outbox.TransactionRequiredException;
 import dev.outbox.consumer.dedup.internal.ProcessedMessageTable;
+import dev.outbox.postgres.Migration;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;

@@ -9,6 +9,12 @@ import org.jdbi.v3.core.Handle;
  * once per message id, whatever the broker redelivers.
  *
  * <p>Effects outside the database (an e-mail, an HTTP call) are not covered: they happen at least once.
+ *
+ * <p>A statement that fails aborts the whole transaction in PostgreSQL. A handler that catches such a failure and
+ * returns normally has not processed the message: the deduplicator notices, rolls back and lets the subscriber retry
+ * (and finally dead-letter) the message with a {@link dev.outbox.TransactionAbortedException}. To go on after a
+ * statement that may fail, run it inside a savepoint ({@code handle.savepoint(...)}, {@code
+ * handle.rollbackToSavepoint(...)}).
  */
 @FunctionalInterface
 public interface TransactionalHandler {

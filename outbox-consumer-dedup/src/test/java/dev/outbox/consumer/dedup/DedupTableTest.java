@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.postgres.Migration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,13 +45,13 @@ class DedupTableTest {
     void namesThatAreNotPlainLowercaseIdentifiersAreRefused(String bad) {
         assertThatThrownBy(() -> DedupTable.named(bad))
                 .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageStartingWith("name must be an SQL identifier");
+                .hasMessageStartingWith("name must be an SQL name");
         assertThatThrownBy(() -> DedupTable.DEFAULT.inSchema(bad))
                 .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageStartingWith("schema must be an SQL identifier");
+                .hasMessageStartingWith("schema must be an SQL name");
         assertThatThrownBy(() -> DedupTable.DEFAULT.withVersionTable(bad))
                 .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageStartingWith("versionTable must be an SQL identifier");
+                .hasMessageStartingWith("versionTable must be an SQL name");
     }
 
     @Test
@@ -63,13 +64,19 @@ class DedupTableTest {
     }
 
     @Test
-    void sixtyThreeCharactersAreTheLimitAndTheIndexNameStaysWithinIt() {
-        String longest = "a".repeat(63);
+    void everyNameTheTableMakesStaysWithinSixtyThreeCharacters() {
+        String longest = "a".repeat(51);
 
-        DedupTable t = DedupTable.named(longest);
-
-        assertThat(t.cleanupIndex()).hasSize(63).endsWith("_cleanup_idx");
+        assertThat(DedupTable.named(longest).cleanupIndex()).hasSize(63).endsWith("_cleanup_idx");
+        assertThatThrownBy(() -> DedupTable.named(longest + "a"))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageStartingWith("name is too long")
+                .hasMessageContaining(longest + "a_cleanup_idx");
         assertThat(DedupTable.named("_under_score_1")).isNotNull();
+        assertThat(DedupTable.named("order").qualifiedName()).isEqualTo("\"order\"");
+        assertThatThrownBy(() -> DedupTable.DEFAULT.inSchema("pg_catalog"))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageStartingWith("schema must not start with 'pg_'");
     }
 
     @Test
@@ -90,7 +97,8 @@ class DedupTableTest {
                 .contains("primary key (consumer, source, message_id)")
                 .contains("create index if not exists \"processed_cleanup_idx\" on \"billing\".\"processed\""
                         + " (consumer, processed_at)")
-                .contains("-- \"billing\".\"processed\" V1: processed message table")
+                .contains("create schema if not exists \"billing\";")
+                .contains("-- V1: processed message")
                 .doesNotContain("${")
                 .doesNotContain("outbox_dedup_version");
     }

@@ -49,6 +49,10 @@ class DeduplicatorBuilderTest {
         refused(b -> b.retention(Duration.ofSeconds(-1)), "retention");
         refused(b -> b.cleanupInterval(Duration.ZERO), "cleanupInterval");
         refused(b -> b.cleanupBatchSize(0), "cleanupBatchSize");
+        refused(b -> b.retention(Duration.ofDays(3651)), "retention");
+        refused(b -> b.retention(Duration.ofSeconds(Long.MAX_VALUE)), "retention");
+        refused(b -> b.cleanupInterval(Duration.ofDays(2)), "cleanupInterval");
+        refused(b -> b.cleanupBatchSize(100_001), "cleanupBatchSize");
         refused(b -> b.listener(null), "listener");
         refused(b -> b.clock(null), "clock");
         refused(b -> b.isolation(null), "isolation");

@@ -12,6 +12,7 @@ import dev.outbox.InvalidMessageException;
 import dev.outbox.MessageHandler;
 import dev.outbox.MessageId;
 import dev.outbox.StoreException;
+import dev.outbox.TransactionAbortedException;
 import dev.outbox.TransactionRequiredException;
 import dev.outbox.testkit.PostgresExtension;
 import java.time.Duration;
@@ -169,6 +170,52 @@ class DeduplicatorIT {
         assertThat(effects(consumer)).isEqualTo(1);
         assertThat(listener.processed).hasSize(1);
         assertThat(listener.skipped).hasSize(1);
+    }
+
+    @Test
+    void aHandlerThatSwallowsAFailedStatementIsAFailureNotAProcessedMessage() {
+        AtomicInteger calls = new AtomicInteger();
+        MessageHandler swallowing = dedup.wrap((h, m) -> {
+            calls.incrementAndGet();
+            effect(h, consumer, m);
+            try {
+                h.execute("insert into no_such_table values (1)");
+            } catch (RuntimeException swallowed) {
+                // the mistake under test: PostgreSQL has aborted the transaction, the handler carries on
+            }
+        });
+        IncomingMessage m = message("warehouse", 77);
+
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            assertThatThrownBy(() -> swallowing.handle(m))
+                    .isInstanceOf(TransactionAbortedException.class)
+                    .hasMessageContaining("consumer " + consumer)
+                    .hasMessageContaining("warehouse/77")
+                    .hasMessageContaining("aborted");
+        }
+
+        assertThat(calls).as("retried, never skipped as a duplicate").hasValue(2);
+        assertThat(effects(consumer)).isZero();
+        assertThat(dedup.processedMessages().contains(consumer, "warehouse", new MessageId(77)))
+                .isFalse();
+        assertThat(listener.processed).isEmpty();
+        assertThat(listener.failed).hasSize(2).allMatch(e -> e instanceof TransactionAbortedException);
+
+        // A handler that rolls back to a savepoint has dealt with its failure: the message is processed.
+        dedup.wrap((h, msg) -> {
+                    effect(h, consumer, msg);
+                    var savepoint = "before_optional_write";
+                    h.savepoint(savepoint);
+                    try {
+                        h.execute("insert into no_such_table values (1)");
+                    } catch (RuntimeException expected) {
+                        h.rollbackToSavepoint(savepoint);
+                    }
+                })
+                .handle(m);
+        assertThat(effects(consumer)).isEqualTo(1);
+        assertThat(dedup.processedMessages().contains(consumer, "warehouse", new MessageId(77)))
+                .isTrue();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.outbox.kafka.embedded;
 
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.spi.Validation;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -713,8 +714,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (maxHeap == null || !maxHeap.matches("[1-9][0-9]*[kKmMgG]?")) {
                 throw new InvalidConfigurationException("maxHeap must look like 512m or 2g, was '" + maxHeap + "'");
             }
-            positive(startupTimeout, "startupTimeout");
-            positive(stopTimeout, "stopTimeout");
+            Validation.positive(startupTimeout, Duration.ofHours(1), "startupTimeout");
+            Validation.positive(stopTimeout, Duration.ofHours(1), "stopTimeout");
             if (classpath != null && classpath.isBlank()) {
                 throw new InvalidConfigurationException("classpath must not be blank");
             }
@@ -722,12 +723,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new InvalidConfigurationException("baseDirectory must not be null");
             }
             return new EmbeddedKafka(this);
-        }
-
-        private static void positive(Duration d, String name) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new InvalidConfigurationException(name + " must be a positive duration, was " + d);
-            }
         }
     }
 }

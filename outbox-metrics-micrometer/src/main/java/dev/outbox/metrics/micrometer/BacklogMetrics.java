@@ -1,8 +1,11 @@
 package dev.outbox.metrics.micrometer;
 
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.LaneBacklog;
 import dev.outbox.LaneStatus;
+import dev.outbox.RelayListener;
 import dev.outbox.spi.MessageStore;
+import dev.outbox.spi.Validation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -10,7 +13,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,8 +28,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gauges of what waits in the store: the backlog and the age of its oldest message, overall and per lane, and the
- * stopped lanes. A poller thread ({@code outbox-metrics-backlog}) reads {@link MessageStore#status()} every {@link
- * Builder#interval interval}; the gauges show the last reading, so scraping them never touches the database.
+ * stopped lanes. The gauges show the last reading, so scraping them never touches the database. Readings come from
+ * one of two places:
+ *
+ * <ul>
+ *   <li>the relay: as a {@link RelayListener}, it takes the reading the relay makes every {@code maintenanceInterval}
+ *       of the lanes it holds, the same reading that feeds the relay's lag check. Nothing else reads the store. The
+ *       gauges then cover this relay's lanes (a lane another relay holds shows no data here); sum them over the
+ *       relays for the whole store. This is what {@code MicrometerMetricsModule} wires.
+ *   <li>its own poller, for a process that runs no relay: {@link #start()} reads {@link MessageStore#status()} (the
+ *       whole table, grouped by lane) every {@link Builder#interval interval} on a thread of its own ({@code
+ *       outbox-metrics-backlog}).
+ * </ul>
  *
  * <table>
  *   <caption>Backlog meters</caption>
@@ -49,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing runs until {@link #start()}; {@link #close()} stops the poller and removes the meters. {@link #refresh()}
  * reads the store at once on the caller's thread. Thread-safe.
  */
-public final class BacklogMetrics implements AutoCloseable {
+public final class BacklogMetrics implements AutoCloseable, RelayListener {
     /** Default time between two readings of the store: 10 seconds. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
 
@@ -66,16 +81,24 @@ public final class BacklogMetrics implements AutoCloseable {
             double stopped,
             long[] laneBacklog,
             double[] laneAge,
-            boolean[] laneStopped) {
+            boolean[] laneStopped,
+            boolean[] held) {
         static Reading none(int lanes) {
             double[] nan = new double[lanes];
             Arrays.fill(nan, Double.NaN);
-            return new Reading(Double.NaN, Double.NaN, Double.NaN, null, nan, null);
+            return new Reading(Double.NaN, Double.NaN, Double.NaN, null, nan, null, null);
+        }
+
+        /** Whether the reading says anything of the lane (a relay's reading covers only the lanes it holds). */
+        boolean covers(int lane) {
+            return laneBacklog != null && (held == null || held[lane]);
         }
     }
 
     private final MessageStore store;
     private final MeterRegistry registry;
+    private final Clock clock;
+    private final int laneCount;
     private final Duration interval;
     private final boolean perLane;
     private final List<Meter> meters = new ArrayList<>();
@@ -83,13 +106,16 @@ public final class BacklogMetrics implements AutoCloseable {
     private final Object lifecycle = new Object();
     private volatile Reading reading;
     private ScheduledExecutorService poller; // guarded by lifecycle
+    private volatile Thread pollerThread;
     private boolean closed; // guarded by lifecycle
 
     private BacklogMetrics(MessageStore store, MeterRegistry registry, Tags tags, Duration interval, int maxLaneTags) {
         this.store = store;
         this.registry = registry;
+        this.clock = Clock.systemUTC();
         this.interval = interval;
         int lanes = store.lanes();
+        this.laneCount = lanes;
         this.perLane = lanes <= maxLaneTags;
         this.reading = Reading.none(perLane ? lanes : 0);
         meters.add(gauge("outbox.backlog", "Messages waiting in the outbox store", tags, Reading::backlog));
@@ -106,7 +132,7 @@ public final class BacklogMetrics implements AutoCloseable {
                         "outbox.lane.backlog",
                         "Messages waiting in one lane",
                         laneTags,
-                        r -> r.laneBacklog == null ? Double.NaN : r.laneBacklog[l]));
+                        r -> r.covers(l) ? r.laneBacklog[l] : Double.NaN));
                 meters.add(
                         TimeGauge.builder("outbox.lane.oldest.age", this, TimeUnit.SECONDS, b -> b.reading.laneAge[l])
                                 .description("Age of the oldest message waiting in one lane")
@@ -116,7 +142,7 @@ public final class BacklogMetrics implements AutoCloseable {
                         "outbox.lane.stopped",
                         "1 if the lane is stopped, else 0",
                         laneTags,
-                        r -> r.laneStopped == null ? Double.NaN : (r.laneStopped[l] ? 1 : 0)));
+                        r -> r.covers(l) ? (r.laneStopped[l] ? 1 : 0) : Double.NaN));
             }
         }
         failures = Counter.builder("outbox.backlog.poll.failures")
@@ -155,6 +181,7 @@ public final class BacklogMetrics implements AutoCloseable {
             poller = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "outbox-metrics-backlog");
                 t.setDaemon(true);
+                pollerThread = t;
                 return t;
             });
             poller.scheduleWithFixedDelay(this::safeRefresh, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
@@ -195,7 +222,42 @@ public final class BacklogMetrics implements AutoCloseable {
                 laneStopped[s.lane()] = s.stopped().isPresent();
             }
         }
-        reading = new Reading(backlog, oldest, stopped, laneBacklog, laneAge, laneStopped);
+        reading = new Reading(backlog, oldest, stopped, laneBacklog, laneAge, laneStopped, null);
+    }
+
+    /**
+     * Takes a relay's reading of the lanes it holds: the gauges show these lanes, and no data for the others.
+     * Called by the relay every {@code maintenanceInterval}.
+     */
+    @Override
+    public void backlog(List<LaneBacklog> lanes) {
+        int count = perLane ? laneCount : 0;
+        long[] laneBacklog = new long[count];
+        double[] laneAge = new double[count];
+        Arrays.fill(laneAge, Double.NaN);
+        boolean[] laneStopped = new boolean[count];
+        boolean[] held = new boolean[count];
+        long backlog = 0;
+        double oldest = 0;
+        int stopped = 0;
+        Instant now = clock.instant();
+        for (LaneBacklog l : lanes) {
+            double age = l.oldestCreatedAt()
+                    .map(at -> Math.max(0, seconds(Duration.between(at, now))))
+                    .orElse(0.0);
+            backlog += l.waiting();
+            oldest = Math.max(oldest, age);
+            if (l.stopped()) {
+                stopped++;
+            }
+            if (l.lane() >= 0 && l.lane() < count) {
+                held[l.lane()] = true;
+                laneBacklog[l.lane()] = l.waiting();
+                laneAge[l.lane()] = age;
+                laneStopped[l.lane()] = l.stopped();
+            }
+        }
+        reading = new Reading(backlog, oldest, stopped, laneBacklog, laneAge, laneStopped, held);
     }
 
     private void safeRefresh() {
@@ -226,6 +288,11 @@ public final class BacklogMetrics implements AutoCloseable {
             try {
                 if (!p.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                     log.warn("the backlog metrics poller did not stop within {}", CLOSE_WAIT);
+                }
+                // An executor reports termination just before its thread ends: wait for the thread too.
+                Thread t = pollerThread;
+                if (t != null) {
+                    t.join(CLOSE_WAIT.toMillis());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -283,12 +350,8 @@ public final class BacklogMetrics implements AutoCloseable {
             if (registry == null) {
                 throw new InvalidConfigurationException("registry must not be null");
             }
-            if (interval == null || interval.isNegative() || interval.isZero()) {
-                throw new InvalidConfigurationException("interval must be a positive duration, was " + interval);
-            }
-            if (maxLaneTags < 0) {
-                throw new InvalidConfigurationException("maxLaneTags must be zero or positive, was " + maxLaneTags);
-            }
+            Validation.positive(interval, Duration.ofDays(1), "interval");
+            Validation.between(maxLaneTags, 0, 4096, "maxLaneTags");
             return new BacklogMetrics(store, registry, tags, interval, maxLaneTags);
         }
     }

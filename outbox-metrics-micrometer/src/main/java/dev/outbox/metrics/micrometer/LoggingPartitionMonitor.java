@@ -3,6 +3,7 @@ package dev.outbox.metrics.micrometer;
 import dev.outbox.InvalidConfigurationException;
 import dev.outbox.StoppedLane;
 import dev.outbox.spi.PartitionMonitor;
+import dev.outbox.spi.Validation;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,10 +41,7 @@ public final class LoggingPartitionMonitor implements PartitionMonitor {
      * @throws InvalidConfigurationException if the period is null or negative
      */
     public static LoggingPartitionMonitor create(Duration behindQuietPeriod) {
-        if (behindQuietPeriod == null || behindQuietPeriod.isNegative()) {
-            throw new InvalidConfigurationException(
-                    "behindQuietPeriod must be zero or positive, was " + behindQuietPeriod);
-        }
+        Validation.nonNegative(behindQuietPeriod, Validation.MAX_DURATION, "behindQuietPeriod");
         return new LoggingPartitionMonitor(behindQuietPeriod);
     }
 

@@ -4,6 +4,7 @@ import dev.outbox.InvalidConfigurationException;
 import dev.outbox.OutboxException;
 import dev.outbox.OutgoingMessage;
 import dev.outbox.RelayListener;
+import dev.outbox.spi.Validation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -251,9 +252,7 @@ public final class MicrometerRelayMetrics implements RelayListener {
             if (registry == null) {
                 throw new InvalidConfigurationException("registry must not be null");
             }
-            if (maxTopics < 1) {
-                throw new InvalidConfigurationException("maxTopics must be positive, was " + maxTopics);
-            }
+            Validation.positive(maxTopics, 100_000, "maxTopics");
             return new MicrometerRelayMetrics(registry, tags, maxTopics);
         }
     }

@@ -12,6 +12,7 @@ import dev.outbox.MessageId;
 import dev.outbox.Outbox;
 import dev.outbox.OutgoingMessage;
 import dev.outbox.Relay;
+import dev.outbox.RelayListener;
 import dev.outbox.RetriableException;
 import dev.outbox.SubscriptionSpec;
 import dev.outbox.spi.PartitionMonitor;
@@ -292,6 +293,59 @@ class MicrometerMetricsIT {
         assertThat(registry.find("outbox.consumer.handle.duration").timer().count())
                 .isEqualTo(3);
         assertThat(broker.handlerFailures()).singleElement().isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * One reading, the relay's own every maintenance interval, feeds both the lag check (the monitor hears laneBehind)
+     * and the backlog gauges: no poller reads the store.
+     */
+    @Test
+    void theRelaysOwnBacklogReadingFeedsTheGaugesAndTheLagCheck() {
+        List<String> keys = keysInDistinctLanes(2);
+        String stuck = keys.get(0);
+        int stuckLane = Lanes.laneOf(TOPIC, stuck, LANES);
+        broker.failWhen(m -> Lanes.laneOf(TOPIC, m.envelope().key(), LANES) == stuckLane
+                ? Optional.of(new dev.outbox.RetriableException("broker down for this lane", null))
+                : Optional.empty());
+        append(stuck, "held back 1");
+        append(stuck, "held back 2");
+        append(keys.get(1), "goes through");
+        BacklogMetrics backlog = closing(BacklogMetrics.builder(store, registry).build());
+        List<Integer> behind = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Relay relay = closing(Relay.builder()
+                .store(store)
+                .broker(broker)
+                .source("metrics-it")
+                .listener(RelayListener.all(List.of(MicrometerRelayMetrics.create(registry), backlog)))
+                .monitor(new PartitionMonitor() {
+                    @Override
+                    public void laneBehind(int lane, Duration oldestAge) {
+                        behind.add(lane);
+                    }
+                })
+                .frequency(Duration.ofMillis(20))
+                .backoff(Backoff.fixed(Duration.ofSeconds(30)))
+                .lagThreshold(Duration.ofMillis(1))
+                .maintenanceInterval(Duration.ofMillis(100))
+                .lease(Duration.ofSeconds(2))
+                .heartbeat(Duration.ofMillis(200))
+                .build());
+        relay.start();
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(gauge("outbox.backlog")).isEqualTo(2);
+            assertThat(gauge("outbox.lane.backlog", "lane", Integer.toString(stuckLane)))
+                    .isEqualTo(2);
+            assertThat(timeGaugeSeconds("outbox.lane.oldest.age", "lane", Integer.toString(stuckLane)))
+                    .isPositive();
+            assertThat(behind).contains(stuckLane);
+        });
+        assertThat(behind)
+                .as("lanes with nothing waiting are never behind")
+                .isSubsetOf(stuckLane, Lanes.laneOf(TOPIC, keys.get(1), LANES));
+        assertThat(Thread.getAllStackTraces().keySet())
+                .as("no poller of its own")
+                .noneMatch(t -> t.getName().equals("outbox-metrics-backlog"));
     }
 
     @Test

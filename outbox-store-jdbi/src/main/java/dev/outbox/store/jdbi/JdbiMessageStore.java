@@ -1,18 +1,27 @@
 package dev.outbox.store.jdbi;
 
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.LaneBacklog;
 import dev.outbox.LaneStatus;
 import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
 import dev.outbox.StoppedLane;
 import dev.outbox.StoreException;
+import dev.outbox.TransactionAbortedException;
 import dev.outbox.TransactionRequiredException;
+import dev.outbox.postgres.Migration;
+import dev.outbox.postgres.MigrationRunner;
+import dev.outbox.postgres.Transactions;
+import dev.outbox.spi.FetchRequest;
+import dev.outbox.spi.Fetched;
 import dev.outbox.spi.LaneAssignment;
 import dev.outbox.spi.LaneClaim;
+import dev.outbox.spi.LaneCursor;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.NewMessage;
 import dev.outbox.spi.StoredMessage;
 import dev.outbox.store.jdbi.internal.AppendListener;
+import dev.outbox.store.jdbi.internal.IsolatedJdbi;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -47,9 +56,9 @@ import org.jdbi.v3.core.JdbiException;
  * <p>Thread-safe.
  */
 public final class JdbiMessageStore implements MessageStore {
-    private final Jdbi jdbi;
+    private final IsolatedJdbi jdbi;
     private final JdbiStoreConfig config;
-    private final Migrations migrations;
+    private final MigrationRunner migrations;
     private final String message;
     private final String lane;
     private final String relay;
@@ -57,17 +66,19 @@ public final class JdbiMessageStore implements MessageStore {
     private final String parked;
     private final String insertSql;
     private final String insertNotifySql;
+    private final PositionReader reader;
     private volatile boolean lanesChecked;
 
     private JdbiMessageStore(Jdbi jdbi, JdbiStoreConfig config) {
-        this.jdbi = jdbi;
+        this.jdbi = new IsolatedJdbi(jdbi);
         this.config = config;
-        this.migrations = new Migrations(config);
+        this.migrations = Migrations.of(config.names(), config.lanes());
         this.message = config.table("message");
         this.lane = config.table("lane");
         this.relay = config.table("relay");
         this.stopped = config.table("stopped_lane");
         this.parked = config.table("parked_message");
+        this.reader = new PositionReader(message, COLUMNS);
         String insert = "insert into " + message
                 + " (lane, topic, partition_key, type, content_type, header_names, header_values, payload)"
                 + " values (?, ?, ?, ?, ?, ?, ?, ?) returning id";
@@ -102,25 +113,27 @@ public final class JdbiMessageStore implements MessageStore {
     }
 
     /**
-     * Creates or upgrades the store's tables to the version this library ships; safe to call from several processes at
-     * once (an advisory lock serialises them) and when nothing is left to do.
+     * Creates or upgrades the store's tables to the version this library ships: creates the schema if it is missing,
+     * then applies the migrations its version table ({@code <prefix>_schema_version}) does not record. Safe to call
+     * from several processes at once (an advisory lock serialises them) and when nothing is left to do.
      *
+     * @return the migrations this call applied, empty when the tables were up to date
      * @throws InvalidConfigurationException if the tables exist with a different lane count
      * @throws StoreException if the database refuses
      */
-    public void migrate() {
-        sql(
-                "migrate",
-                () -> jdbi.inTransaction(h -> {
-                    migrations.apply(h);
-                    return null;
-                }));
+    public List<Migration> migrate() {
+        List<Migration> applied = sql("migrate", () -> jdbi.withHandle(h -> migrations.migrate(h.getConnection())));
         checkLanes();
+        return applied;
     }
 
-    /** The SQL {@link #migrate()} runs, as one script, for Flyway, Liquibase or a DBA. */
+    /**
+     * The SQL {@link #migrate()} runs, as one script, for Flyway, Liquibase or a DBA: the schema when one is
+     * configured, then every version.
+     */
     public String migrationScript() {
-        return migrations.script();
+        return "-- Outbox store schema for " + config.names() + ", " + config.lanes() + " lanes.\n"
+                + migrations.script();
     }
 
     @Override
@@ -139,6 +152,11 @@ public final class JdbiMessageStore implements MessageStore {
             if (transaction.getAutoCommit()) {
                 throw new TransactionRequiredException("the connection is in auto-commit mode: append inside the"
                         + " transaction of your business writes, so the message is stored only if they commit");
+            }
+            if (Transactions.isAborted(transaction)) {
+                throw new TransactionAbortedException("cannot append: an earlier statement of this transaction failed"
+                        + " and PostgreSQL aborted it, so it can only roll back (a commit would silently roll back"
+                        + " your business writes too); roll it back and run the unit of work again");
             }
         } catch (SQLException e) {
             throw new StoreException("could not inspect the connection's transaction state", e);
@@ -244,46 +262,44 @@ public final class JdbiMessageStore implements MessageStore {
         return sql(
                 "heartbeat",
                 () -> jdbi.inTransaction(h -> {
+                    // The lease lives on the relay's own row: lane rows change only when lanes change hands, so a
+                    // long transaction elsewhere does not make them pile up dead versions every second.
                     h.createUpdate("insert into " + relay + " (id, heartbeat_at, lease_until)"
-                                    + " values (:id, now(), now() + make_interval(secs => :lease))"
+                                    + " values (?, now(), now() + make_interval(secs => ?))"
                                     + " on conflict (id) do update set heartbeat_at = excluded.heartbeat_at,"
                                     + " lease_until = excluded.lease_until")
-                            .bind("id", relayId)
-                            .bind("lease", leaseSeconds)
+                            .bind(0, relayId)
+                            .bind(1, leaseSeconds)
                             .execute();
-                    h.createUpdate("update " + lane + " set lease_until = now() + make_interval(secs => :lease)"
-                                    + " where owner = :id")
-                            .bind("lease", leaseSeconds)
-                            .bind("id", relayId)
-                            .execute();
-                    // A relay whose lease ran out is gone: forget it, so the others' fair share grows back.
+                    // A relay whose lease ran out is gone: forget it, so its lanes are free and the others' fair
+                    // share grows back.
                     h.createUpdate("delete from " + relay + " where lease_until < now()")
                             .execute();
-                    int live = h.createQuery("select count(*) from " + relay)
-                            .mapTo(Integer.class)
-                            .one();
-                    live = Math.max(1, live);
+                    int live = Math.max(
+                            1,
+                            h.createQuery("select count(*) from " + relay)
+                                    .mapTo(Integer.class)
+                                    .one());
                     int fair = (config.lanes() + live - 1) / live;
-                    int mine = h.createQuery("select count(*) from " + lane + " where owner = :id")
-                            .bind("id", relayId)
+                    int mine = h.createQuery("select count(*) from " + lane + " where owner = ?")
+                            .bind(0, relayId)
                             .mapTo(Integer.class)
                             .one();
                     if (mine < fair) {
-                        h.createUpdate("update " + lane + " set owner = :id, epoch = epoch + 1,"
-                                        + " lease_until = now() + make_interval(secs => :lease)"
-                                        + " where lane in (select lane from " + lane
-                                        + " where owner is null or lease_until is null or lease_until < now()"
-                                        + " order by lane limit :n for update skip locked)")
-                                .bind("id", relayId)
-                                .bind("lease", leaseSeconds)
-                                .bind("n", fair - mine)
+                        h.createUpdate("update " + lane + " set owner = ?, epoch = epoch + 1 where lane in (select"
+                                        + " f.lane from " + lane + " f where f.owner is null or not exists (select 1"
+                                        + " from " + relay + " r where r.id = f.owner) order by f.lane limit ? for"
+                                        + " update skip locked)")
+                                .bind(0, relayId)
+                                .bind(1, fair - mine)
                                 .execute();
                     }
-                    List<LaneClaim> claims = h.createQuery("select l.lane, l.epoch, s.lane is not null as stopped from "
-                                    + lane + " l left join " + stopped + " s on s.lane = l.lane where l.owner = :id"
-                                    + " order by l.lane")
-                            .bind("id", relayId)
-                            .map((rs, ctx) -> new LaneClaim(rs.getInt(1), rs.getLong(2), rs.getBoolean(3)))
+                    List<LaneClaim> claims = h.createQuery("select l.lane, l.epoch, s.lane is not null as stopped,"
+                                    + " l.generation from " + lane + " l left join " + stopped
+                                    + " s on s.lane = l.lane where l.owner = ? order by l.lane")
+                            .bind(0, relayId)
+                            .map((rs, ctx) ->
+                                    new LaneClaim(rs.getInt(1), rs.getLong(2), rs.getBoolean(3), rs.getLong(4)))
                             .list();
                     return new LaneAssignment(claims, fair, live);
                 }));
@@ -296,11 +312,11 @@ public final class JdbiMessageStore implements MessageStore {
         }
         sql(
                 "release lanes",
-                () -> jdbi.withHandle(h -> h.createUpdate("update " + lane
-                                + " set owner = null, lease_until = null where owner = :id and lane = any(:lanes)")
-                        .bind("id", relayId)
-                        .bindArray("lanes", Integer.class, lanes)
-                        .execute()));
+                () -> jdbi.withHandle(
+                        h -> h.createUpdate("update " + lane + " set owner = null where owner = ? and lane = any(?)")
+                                .bind(0, relayId)
+                                .bindArray(1, Integer.class, lanes)
+                                .execute()));
     }
 
     @Override
@@ -308,63 +324,65 @@ public final class JdbiMessageStore implements MessageStore {
         sql(
                 "leave",
                 () -> jdbi.inTransaction(h -> {
-                    h.createUpdate("update " + lane + " set owner = null, lease_until = null where owner = :id")
-                            .bind("id", relayId)
+                    h.createUpdate("update " + lane + " set owner = null where owner = ?")
+                            .bind(0, relayId)
                             .execute();
-                    return h.createUpdate("delete from " + relay + " where id = :id")
-                            .bind("id", relayId)
+                    return h.createUpdate("delete from " + relay + " where id = ?")
+                            .bind(0, relayId)
                             .execute();
                 }));
     }
 
     @Override
-    public List<StoredMessage> fetch(Collection<LaneClaim> lanes, int limit) {
-        if (lanes.isEmpty()) {
-            return List.of();
+    public Fetched fetch(FetchRequest request) {
+        if (request.lanes().isEmpty()) {
+            return new Fetched(List.of(), request.since(), 0, true);
         }
-        List<Integer> numbers = lanes.stream().map(LaneClaim::lane).toList();
+        for (LaneCursor c : request.lanes()) {
+            if (c.lane() >= config.lanes()) {
+                throw new IllegalArgumentException("lane " + c.lane() + " is out of range 0.." + (config.lanes() - 1));
+            }
+        }
+        // The fetch is one statement of many branches, all of which have a single sensible plan: planning it afresh
+        // for every call's parameters (what PostgreSQL does with a prepared statement whose generic plan it finds no
+        // cheaper) costs more than running it. Within this transaction only, the prepared statement keeps one plan.
         return sql(
                 "fetch",
-                () -> jdbi.withHandle(h -> h.createQuery("select " + COLUMNS + " from " + message
-                                + " where lane = any(:lanes) and sent_at is null order by id limit :limit")
-                        .bindArray("lanes", Integer.class, numbers)
-                        .bind("limit", limit)
-                        .map((rs, ctx) -> stored(rs))
-                        .list()));
+                () -> jdbi.inTransaction(h -> {
+                    h.execute("set local plan_cache_mode = force_generic_plan");
+                    return reader.fetch(h, request);
+                }));
     }
 
     @Override
     public int acknowledge(String relayId, Collection<LaneClaim> claims, Collection<MessageId> ids) {
-        if (ids.isEmpty()) {
+        if (ids.isEmpty() || claims.isEmpty()) {
             return 0;
         }
-        String fenced = " from " + lane + " l, unnest(:claimLanes, :claimEpochs) as c(lane, epoch)"
-                + " where m.id = any(:ids) and l.lane = m.lane and c.lane = l.lane and l.epoch = c.epoch"
-                + " and l.owner = :relay";
+        // The lanes still held under the claimed epochs are found once, then each id by its primary key.
+        String held = "(select l.lane from " + lane + " l join unnest(cast(? as int[]), cast(? as bigint[]))"
+                + " as c(lane, epoch) on c.lane = l.lane and c.epoch = l.epoch where l.owner = ?) held";
         String sql = config.retention().isPresent()
-                ? "update " + message + " m set sent_at = now()" + fenced + " and m.sent_at is null"
-                : "delete from " + message + " m using" + fenced.substring(" from".length());
+                ? "update " + message + " m set sent_at = now() from " + held
+                        + " where m.id = any(?) and m.lane = held.lane and m.sent_at is null"
+                : "delete from " + message + " m using " + held + " where m.id = any(?) and m.lane = held.lane";
         return sql(
                 "acknowledge",
-                () -> jdbi.withHandle(h -> fence(h.createUpdate(sql), relayId, claims)
+                () -> jdbi.withHandle(h -> h.createUpdate(sql)
                         .bindArray(
-                                "ids",
+                                0,
+                                Integer.class,
+                                claims.stream().map(LaneClaim::lane).toList())
+                        .bindArray(
+                                1,
+                                Long.class,
+                                claims.stream().map(LaneClaim::epoch).toList())
+                        .bind(2, relayId)
+                        .bindArray(
+                                3,
                                 Long.class,
                                 ids.stream().map(MessageId::value).toList())
                         .execute()));
-    }
-
-    private static org.jdbi.v3.core.statement.Update fence(
-            org.jdbi.v3.core.statement.Update update, String relayId, Collection<LaneClaim> claims) {
-        return update.bind("relay", relayId)
-                .bindArray(
-                        "claimLanes",
-                        Integer.class,
-                        claims.stream().map(LaneClaim::lane).toList())
-                .bindArray(
-                        "claimEpochs",
-                        Long.class,
-                        claims.stream().map(LaneClaim::epoch).toList());
     }
 
     @Override
@@ -459,12 +477,19 @@ public final class JdbiMessageStore implements MessageStore {
                 }));
     }
 
+    /** Removes a lane's stop record and raises its generation, so its relay knows the lane runs again. */
     private Optional<StoppedLane> removeStop(Handle h, int laneNumber) {
-        return h.createQuery("delete from " + stopped + " where lane = :lane"
+        Optional<StoppedLane> removed = h.createQuery("delete from " + stopped + " where lane = :lane"
                         + " returning lane, message_id, topic, reason, attempts, stopped_at")
                 .bind("lane", laneNumber)
                 .map((rs, ctx) -> stoppedLane(rs))
                 .findOne();
+        if (removed.isPresent()) {
+            h.createUpdate("update " + lane + " set generation = generation + 1 where lane = ?")
+                    .bind(0, laneNumber)
+                    .execute();
+        }
+        return removed;
     }
 
     @Override
@@ -499,14 +524,54 @@ public final class JdbiMessageStore implements MessageStore {
                 () -> jdbi.withHandle(h -> h.createQuery("select l.lane,"
                                 + " coalesce(b.backlog, 0) as backlog,"
                                 + " (extract(epoch from now() - b.oldest) * 1000)::bigint as oldest_ms,"
-                                + " case when l.lease_until > now() then l.owner end as owner,"
+                                + " r.id as owner,"
                                 + " s.message_id, s.topic, s.reason, s.attempts, s.stopped_at"
                                 + " from " + lane + " l"
                                 + " left join (select lane, count(*) as backlog, min(created_at) as oldest from "
                                 + message
                                 + " where sent_at is null group by lane) b on b.lane = l.lane"
+                                + " left join " + relay + " r on r.id = l.owner and r.lease_until > now()"
                                 + " left join " + stopped + " s on s.lane = l.lane order by l.lane")
                         .map((rs, ctx) -> laneStatus(rs))
+                        .list()));
+    }
+
+    @Override
+    public List<LaneBacklog> backlog(List<LaneCursor> cursors) {
+        if (cursors.isEmpty()) {
+            return List.of();
+        }
+        // One index range scan per lane from its position, bounded: deleted rows below the positions are not walked.
+        String sql = "select c.lane, c.cap, x.waiting, x.oldest, s.lane is not null as stopped"
+                + " from unnest(cast(? as int[]), cast(? as bigint[]), cast(? as int[])) as c(lane, after, cap)"
+                + " cross join lateral (select count(*) as waiting, min(created_at) as oldest from (select created_at"
+                + " from " + message + " m where m.lane = c.lane and m.id > c.after and m.sent_at is null"
+                + " order by m.id limit c.cap) y) x left join " + stopped + " s on s.lane = c.lane order by c.lane";
+        return sql(
+                "read the backlog",
+                () -> jdbi.withHandle(h -> h.createQuery(sql)
+                        .bindArray(
+                                0,
+                                Integer.class,
+                                cursors.stream().map(LaneCursor::lane).toList())
+                        .bindArray(
+                                1,
+                                Long.class,
+                                cursors.stream().map(LaneCursor::after).toList())
+                        .bindArray(
+                                2,
+                                Integer.class,
+                                cursors.stream().map(LaneCursor::limit).toList())
+                        .map((rs, ctx) -> {
+                            long waiting = rs.getLong("waiting");
+                            Timestamp oldest = rs.getTimestamp("oldest");
+                            return new LaneBacklog(
+                                    rs.getInt("lane"),
+                                    waiting,
+                                    waiting >= rs.getInt("cap"),
+                                    Optional.ofNullable(oldest).map(Timestamp::toInstant),
+                                    rs.getBoolean("stopped"));
+                        })
                         .list()));
     }
 
@@ -515,7 +580,7 @@ public final class JdbiMessageStore implements MessageStore {
         if (!config.notifyOnAppend()) {
             return () -> {};
         }
-        return AppendListener.start(jdbi, config.channel(), listener);
+        return AppendListener.start(jdbi.jdbi(), config.channel(), listener);
     }
 
     @Override
@@ -539,7 +604,7 @@ public final class JdbiMessageStore implements MessageStore {
     private static final String COLUMNS = "id, lane, topic, partition_key, type, content_type, header_names,"
             + " header_values, payload, created_at, attempts";
 
-    private static StoredMessage stored(ResultSet rs) throws SQLException {
+    static StoredMessage stored(ResultSet rs) throws SQLException {
         String[] names = strings(rs.getArray("header_names"));
         String[] values = strings(rs.getArray("header_values"));
         Map<String, String> headers = new LinkedHashMap<>();

@@ -1,12 +1,19 @@
 package dev.outbox.store.jdbi;
 
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.postgres.Identifiers;
+import dev.outbox.postgres.Names;
+import dev.outbox.spi.Validation;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Settings of a {@link JdbiMessageStore}. Immutable; build with {@link #builder()}.
+ *
+ * <p>Names follow the {@link Identifiers} rule shared with the dedup module: lower-case letters, digits and {@code _},
+ * and no name made from them (the longest is {@code <prefix>_parked_message}; with {@code notifyOnAppend}, the channel
+ * {@code <schema>_<prefix>_append}) longer than 63 characters. They are always quoted in SQL, so an SQL keyword is a
+ * name like any other.
  *
  * @param schema the schema holding the tables; empty for the connection's search path
  * @param tablePrefix the prefix of every table name ({@code outbox} gives {@code outbox_message}, ...)
@@ -19,33 +26,35 @@ import java.util.regex.Pattern;
 public record JdbiStoreConfig(
         Optional<String> schema, String tablePrefix, int lanes, Optional<Duration> retention, boolean notifyOnAppend) {
 
-    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,39}");
-
     /** Default lane count: 64, enough for several relays to share fairly while keeping a round's query small. */
     public static final int DEFAULT_LANES = 64;
 
+    /** The most lanes a store may have. */
+    public static final int MAX_LANES = 4096;
+
+    /** The longest retention: acknowledged messages kept longer than this would rather be archived elsewhere. */
+    public static final Duration MAX_RETENTION = Duration.ofDays(3650);
+
+    /**
+     * @throws InvalidConfigurationException naming the bad setting: a schema or prefix that breaks the {@link
+     *     Identifiers} rule or makes a table, index or NOTIFY channel name too long, lanes outside 1 to {@value
+     *     #MAX_LANES}, a retention that is not positive or longer than {@link #MAX_RETENTION}
+     */
     public JdbiStoreConfig {
-        if (schema == null || tablePrefix == null || retention == null) {
-            throw new InvalidConfigurationException("schema, tablePrefix and retention must not be null");
+        if (retention == null) {
+            throw new InvalidConfigurationException("retention must not be null (use Optional.empty())");
         }
-        schema.ifPresent(s -> identifier(s, "schema"));
-        identifier(tablePrefix, "tablePrefix");
-        if (lanes < 1 || lanes > 4096) {
-            throw new InvalidConfigurationException("lanes must be between 1 and 4096, was " + lanes);
+        Names names = Names.of(schema, "schema", tablePrefix, "tablePrefix");
+        Validation.between(lanes, 1, MAX_LANES, "lanes");
+        retention.ifPresent(r -> Validation.positive(r, MAX_RETENTION, "retention"));
+        if (notifyOnAppend) {
+            names.channel(CHANNEL_SUFFIX);
         }
-        retention.ifPresent(r -> {
-            if (r.isNegative() || r.isZero()) {
-                throw new InvalidConfigurationException("retention must be a positive duration, was " + r);
-            }
-        });
+        // Every name of every version, rendered now: a prefix that is too long fails here, not in migrate().
+        Migrations.of(names, lanes);
     }
 
-    private static void identifier(String value, String name) {
-        if (!IDENTIFIER.matcher(value).matches()) {
-            throw new InvalidConfigurationException(name + " must be a lower-case SQL identifier (a-z, 0-9, _,"
-                    + " not starting with a digit, at most 40 characters), was '" + value + "'");
-        }
-    }
+    private static final String CHANNEL_SUFFIX = "append";
 
     /** The defaults: search-path schema, prefix {@code outbox}, 64 lanes, delete on acknowledge, no notify on append. */
     public static JdbiStoreConfig defaults() {
@@ -57,14 +66,27 @@ public record JdbiStoreConfig(
         return new Builder();
     }
 
-    /** Qualified name of one of the store's tables. */
-    String table(String name) {
-        return schema.map(s -> s + ".").orElse("") + tablePrefix + "_" + name;
+    /** The names of the store's tables: the schema and the prefix. */
+    Names names() {
+        return Names.of(schema, "schema", tablePrefix, "tablePrefix");
     }
 
-    /** The channel the appending transactions notify and relays listen on. */
+    /**
+     * One of the store's tables as written in SQL text: quoted, and qualified with the schema when one is set ({@code
+     * "billing"."outbox_lane"} for {@code table("lane")}).
+     */
+    public String qualifiedTable(String table) {
+        return names().table(table);
+    }
+
+    /** The channel the appending transactions notify and relays listen on; checked when notifyOnAppend is on. */
     String channel() {
-        return schema.map(s -> s + "_").orElse("") + tablePrefix + "_append";
+        return names().channel(CHANNEL_SUFFIX);
+    }
+
+    /** Qualified name of one of the store's tables, as written in SQL text. */
+    String table(String name) {
+        return qualifiedTable(name);
     }
 
     /** Builds a {@link JdbiStoreConfig}. Not thread-safe. */

@@ -1,78 +1,29 @@
 package dev.outbox.store.jdbi;
 
-import dev.outbox.InvalidConfigurationException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import org.jdbi.v3.core.Handle;
+import dev.outbox.postgres.MigrationRunner;
+import dev.outbox.postgres.Names;
 
-/** The store's versioned SQL, shipped in the jar and rendered for the configured names. */
+/**
+ * The store's versioned SQL: one file per version in {@code resources/dev/outbox/store/jdbi/migrations}, run by the
+ * shared {@link MigrationRunner} (see it for the file names and the placeholders, {@code ${table:message}}, {@code
+ * ${name:message_pending}}, {@code ${lanes}}). Never edit a shipped file: add the next version here and there.
+ */
 final class Migrations {
-    /** Every migration, in order. Never edit a shipped one: add the next. */
-    private static final List<String> FILES = List.of("V1__outbox.sql");
+    /** Every migration, in order. */
+    private static final String[] FILES = {"V1__outbox.sql", "V2__positions.sql"};
 
-    private final JdbiStoreConfig config;
+    private Migrations() {}
 
-    Migrations(JdbiStoreConfig config) {
-        this.config = config;
-    }
-
-    /** The whole script, every version, for a migration tool. */
-    String script() {
-        StringBuilder out = new StringBuilder();
-        out.append("-- Outbox store schema for ")
-                .append(config.table("*"))
-                .append(", ")
-                .append(config.lanes())
-                .append(" lanes.\n");
-        config.schema()
-                .ifPresent(s ->
-                        out.append("create schema if not exists ").append(s).append(";\n"));
-        for (String file : FILES) {
-            out.append("\n-- ").append(file).append('\n').append(render(file));
-        }
-        return out.toString();
-    }
-
-    void apply(Handle h) {
-        // Serialise concurrent migrations of the same tables across processes.
-        h.createQuery("select 1 from pg_advisory_xact_lock(hashtext(:name))")
-                .bind("name", config.table("schema_version"))
-                .mapTo(Integer.class)
-                .one();
-        config.schema().ifPresent(s -> h.execute("create schema if not exists " + s));
-        h.execute("create table if not exists " + config.table("schema_version")
-                + " (version text primary key, applied_at timestamptz not null default now())");
-        Set<String> applied = new TreeSet<>(h.createQuery("select version from " + config.table("schema_version"))
-                .mapTo(String.class)
-                .list());
-        for (String file : FILES) {
-            if (applied.contains(file)) {
-                continue;
-            }
-            h.createScript(render(file)).execute();
-            h.createUpdate("insert into " + config.table("schema_version") + " (version) values (:v)")
-                    .bind("v", file)
-                    .execute();
-        }
-    }
-
-    private String render(String file) {
-        String name = "migrations/" + file;
-        try (InputStream in = Migrations.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new InvalidConfigurationException("migration " + name + " is missing from the jar");
-            }
-            String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            return sql.replace("${t}", config.table(""))
-                    .replace("${n}", config.tablePrefix() + "_")
-                    .replace("${lanes}", Integer.toString(config.lanes()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read migration " + name, e);
-        }
+    /**
+     * The runner for the configured names and lane count; rendering every version checks every name it makes.
+     *
+     * @throws dev.outbox.InvalidConfigurationException naming the setting that makes a name too long
+     */
+    static MigrationRunner of(Names names, int lanes) {
+        return MigrationRunner.builder(Migrations.class, "migrations", FILES)
+                .names(names)
+                .versionTable(names.plain("schema_version"))
+                .parameter("lanes", lanes)
+                .build();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.InvalidConfigurationException;
 import dev.outbox.StoreException;
+import dev.outbox.TransactionAbortedException;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.testkit.MessageStoreContract;
 import dev.outbox.testkit.PostgresExtension;
@@ -14,6 +15,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.HashPrefixSqlParser;
+import org.jdbi.v3.core.statement.SqlStatements;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -72,9 +76,9 @@ class JdbiMessageStoreIT extends MessageStoreContract {
                         .build());
         String script = other.migrationScript();
         assertThat(script)
-                .contains("create schema if not exists billing;")
-                .contains("create table billing.events_message")
-                .contains("create table billing.events_lane")
+                .contains("create schema if not exists \"billing\";")
+                .contains("create table \"billing\".\"events_message\"")
+                .contains("create table \"billing\".\"events_lane\"")
                 .contains("generate_series(0, 16 - 1)")
                 .doesNotContain("${");
     }
@@ -137,6 +141,53 @@ class JdbiMessageStoreIT extends MessageStoreContract {
     }
 
     @Test
+    void anAppendOnATransactionAbortedByAnEarlierStatementSaysSo() throws SQLException {
+        try (Connection c = transaction()) {
+            try (var st = c.createStatement()) {
+                st.execute("select 1 / 0");
+            } catch (SQLException swallowed) {
+                // the caller's earlier statement failed; PostgreSQL has aborted the transaction
+            }
+            assertThatThrownBy(() -> jdbiStore.append(c, List.of(message("t", "k", "after a failure"))))
+                    .isInstanceOf(TransactionAbortedException.class)
+                    .hasMessageContaining("aborted")
+                    .hasMessageContaining("roll it back");
+            c.rollback();
+            assertThat(jdbiStore.append(c, List.of(message("t", "k", "after the rollback"))))
+                    .hasSize(1);
+            c.rollback();
+        }
+    }
+
+    @Test
+    void theCallersStatementSettingsDoNotReachTheStoresSql() {
+        Jdbi custom = Jdbi.create(pg.dataSource());
+        custom.getConfig(SqlStatements.class)
+                .setSqlParser(new HashPrefixSqlParser())
+                .setTemplateEngine((template, ctx) -> {
+                    throw new IllegalStateException("the application's template engine ran on " + template);
+                });
+        JdbiMessageStore store = JdbiMessageStore.create(
+                custom,
+                JdbiStoreConfig.builder()
+                        .tablePrefix("custom" + tables.incrementAndGet())
+                        .lanes(4)
+                        .build());
+
+        store.migrate();
+        var claims = store.heartbeat("relay", Duration.ofSeconds(30)).claims();
+        assertThat(claims).hasSize(4);
+        assertThat(store.fetch(claims, 10)).isEmpty();
+        assertThat(store.status()).hasSize(4);
+        store.leave("relay");
+        // The handle a nested call shares with the application keeps the application's settings afterwards.
+        custom.useHandle(h -> {
+            assertThat(store.stoppedLanes()).isEmpty();
+            assertThat(h.getConfig(SqlStatements.class).getSqlParser()).isInstanceOf(HashPrefixSqlParser.class);
+        });
+    }
+
+    @Test
     void aCommittedAppendWakesTheListener() throws Exception {
         AtomicInteger woken = new AtomicInteger();
         AutoCloseable listening = jdbiStore.onAppend(woken::incrementAndGet);
@@ -177,7 +228,14 @@ class JdbiMessageStoreIT extends MessageStoreContract {
         }
         var a = kept.heartbeat("relay-a", Duration.ofSeconds(30));
         assertThat(kept.acknowledge("relay-a", a.claims(), ids)).isEqualTo(5);
-        assertThat(kept.fetch(a.claims(), 100)).isEmpty();
+        assertThat(kept.fetch(new dev.outbox.spi.FetchRequest(
+                                a.claims().stream()
+                                        .map(c -> new dev.outbox.spi.LaneCursor(c.lane(), 0, 100))
+                                        .toList(),
+                                100,
+                                dev.outbox.spi.ReadMark.NONE))
+                        .messages())
+                .isEmpty();
         Integer rows = pg.jdbi().withHandle(h -> h.createQuery(
                         "select count(*) from " + kept.config().tablePrefix() + "_message")
                 .mapTo(Integer.class)

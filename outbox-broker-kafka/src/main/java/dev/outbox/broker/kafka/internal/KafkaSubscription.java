@@ -1,5 +1,6 @@
 package dev.outbox.broker.kafka.internal;
 
+import dev.outbox.DeadLetterHeaders;
 import dev.outbox.Envelope;
 import dev.outbox.FatalException;
 import dev.outbox.IncomingMessage;
@@ -9,6 +10,7 @@ import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -68,23 +70,9 @@ import org.slf4j.LoggerFactory;
 public final class KafkaSubscription implements Subscription {
     private static final Logger log = LoggerFactory.getLogger(KafkaSubscription.class);
 
-    /** Dead-letter header: the error of the last attempt. */
-    public static final String ERROR_HEADER = "outbox.dead_letter.error";
-    /** Dead-letter header: the topic the record was read from. */
-    public static final String TOPIC_HEADER = "outbox.dead_letter.topic";
-    /** Dead-letter header: the partition it was read from. */
-    public static final String PARTITION_HEADER = "outbox.dead_letter.partition";
-    /** Dead-letter header: its offset there. */
-    public static final String OFFSET_HEADER = "outbox.dead_letter.offset";
-    /** Dead-letter header: how many times the handler was tried (0: the record had no valid envelope). */
-    public static final String ATTEMPTS_HEADER = "outbox.dead_letter.attempts";
-    /** Dead-letter header: the subscription that gave up on it. */
-    public static final String SUBSCRIPTION_HEADER = "outbox.dead_letter.subscription";
-
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration DEAD_LETTER_WAIT = Duration.ofSeconds(60);
     private static final int RECORDS_PER_TURN = 100;
-    private static final int MAX_ERROR_LENGTH = 2000;
 
     private final SubscriptionSpec spec;
     private final MessageHandler handler;
@@ -567,12 +555,16 @@ public final class KafkaSubscription implements Subscription {
 
     private boolean deadLetter(PartitionQueue q, ConsumerRecord<byte[], byte[]> record, int attempts, Throwable error) {
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-        headers.add(ERROR_HEADER, utf8(truncate(error.toString())));
-        headers.add(TOPIC_HEADER, utf8(record.topic()));
-        headers.add(PARTITION_HEADER, utf8(Integer.toString(record.partition())));
-        headers.add(OFFSET_HEADER, utf8(Long.toString(record.offset())));
-        headers.add(ATTEMPTS_HEADER, utf8(Integer.toString(attempts)));
-        headers.add(SUBSCRIPTION_HEADER, utf8(spec.name()));
+        // A letter dead-lettered again (from a subscription on a dead-letter topic) says why this time only.
+        DeadLetterHeaders.ALL.forEach(headers::remove);
+        headers.add(DeadLetterHeaders.ERROR, utf8(DeadLetterHeaders.error(error)));
+        headers.add(DeadLetterHeaders.ERROR_CLASS, utf8(error.getClass().getName()));
+        headers.add(DeadLetterHeaders.ATTEMPTS, utf8(Integer.toString(attempts)));
+        headers.add(DeadLetterHeaders.SUBSCRIPTION, utf8(spec.name()));
+        headers.add(DeadLetterHeaders.TOPIC, utf8(record.topic()));
+        headers.add(DeadLetterHeaders.FAILED_AT, utf8(Instant.now().toString()));
+        headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(record.partition())));
+        headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(record.offset())));
         ProducerRecord<byte[], byte[]> letter =
                 new ProducerRecord<>(deadLetterTopic, null, record.key(), record.value(), headers);
         for (int failures = 1; ; failures++) {
@@ -623,10 +615,6 @@ public final class KafkaSubscription implements Subscription {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String truncate(String s) {
-        return s.length() <= MAX_ERROR_LENGTH ? s : s.substring(0, MAX_ERROR_LENGTH) + "...";
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.outbox.DeadLetterHeaders;
 import dev.outbox.Envelope;
 import dev.outbox.FatalException;
 import dev.outbox.IncomingMessage;
@@ -14,7 +15,6 @@ import dev.outbox.MessageHandler;
 import dev.outbox.OutboxException;
 import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
-import dev.outbox.broker.rabbit.DeadLetterHeaders;
 import dev.outbox.broker.rabbit.RabbitBrokerSettings;
 import java.io.IOException;
 import java.time.Duration;
@@ -48,7 +48,6 @@ import org.slf4j.LoggerFactory;
 public final class RabbitSubscription implements Subscription {
     private static final Logger log = LoggerFactory.getLogger(RabbitSubscription.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
-    private static final int MAX_ERROR_LENGTH = 4000;
 
     private final RabbitBrokerSettings settings;
     private final SubscriptionSpec spec;
@@ -319,13 +318,14 @@ public final class RabbitSubscription implements Subscription {
     private void deadLetter(Delivery d, Throwable error, int attempts) {
         AMQP.BasicProperties p = d.properties;
         Map<String, Object> headers = new LinkedHashMap<>(p.getHeaders() == null ? Map.of() : p.getHeaders());
-        headers.put(DeadLetterHeaders.ERROR, truncate(String.valueOf(error.getMessage())));
+        DeadLetterHeaders.ALL.forEach(headers::remove);
+        headers.put(DeadLetterHeaders.ERROR, DeadLetterHeaders.error(error));
         headers.put(DeadLetterHeaders.ERROR_CLASS, error.getClass().getName());
-        headers.put(DeadLetterHeaders.ATTEMPTS, attempts);
+        headers.put(DeadLetterHeaders.ATTEMPTS, Integer.toString(attempts));
         headers.put(DeadLetterHeaders.SUBSCRIPTION, spec.name());
-        headers.put(DeadLetterHeaders.ORIGINAL_EXCHANGE, d.exchange);
-        headers.put(DeadLetterHeaders.ORIGINAL_ROUTING_KEY, d.routingKey);
+        headers.put(DeadLetterHeaders.TOPIC, d.routingKey);
         headers.put(DeadLetterHeaders.FAILED_AT, Instant.now().toString());
+        headers.put(DeadLetterHeaders.EXCHANGE, d.exchange);
         AMQP.BasicProperties withError =
                 p.builder().headers(headers).deliveryMode(Wire.PERSISTENT).build();
         boolean published = false;
@@ -377,10 +377,6 @@ public final class RabbitSubscription implements Subscription {
             deadLetterChannel = ch;
         }
         return deadLetterChannel;
-    }
-
-    private static String truncate(String s) {
-        return s.length() > MAX_ERROR_LENGTH ? s.substring(0, MAX_ERROR_LENGTH) : s;
     }
 
     // --- closing -------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import dev.outbox.consumer.dedup.DedupListener;
 import dev.outbox.consumer.dedup.DedupTable;
 import dev.outbox.consumer.dedup.Deduplicator;
 import dev.outbox.consumer.dedup.internal.Checks;
+import dev.outbox.spi.Validation;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -70,7 +71,7 @@ public final class DedupModule extends AbstractModule {
 
     private DedupModule(String consumer, DedupTable table, Consumer<Deduplicator.Builder> settings) {
         this.consumer = Checks.consumer(consumer, "consumer");
-        this.table = Checks.required(table, "table");
+        this.table = Validation.notNull(table, "table");
         this.settings = settings;
     }
 
@@ -81,7 +82,7 @@ public final class DedupModule extends AbstractModule {
      * @throws InvalidConfigurationException if {@code settings} is null
      */
     public DedupModule withSettings(Consumer<Deduplicator.Builder> settings) {
-        return new DedupModule(consumer, table, this.settings.andThen(Checks.required(settings, "settings")));
+        return new DedupModule(consumer, table, this.settings.andThen(Validation.notNull(settings, "settings")));
     }
 
     /**

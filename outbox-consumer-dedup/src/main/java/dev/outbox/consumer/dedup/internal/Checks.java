@@ -7,48 +7,12 @@ import java.util.regex.Pattern;
 
 /** Checks of the arguments the module accepts; each failure names the argument. */
 public final class Checks {
-    /** PostgreSQL truncates longer identifiers silently, so they are refused instead. */
-    public static final int MAX_IDENTIFIER_LENGTH = 63;
-
     /** As a subscription's name, so that users can reuse it. */
     public static final int MAX_CONSUMER_LENGTH = 200;
 
-    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]*");
     private static final Pattern CONSUMER = Pattern.compile("[A-Za-z0-9._-]+");
 
     private Checks() {}
-
-    /**
-     * A required setting.
-     *
-     * @throws InvalidConfigurationException naming {@code property} if {@code value} is null
-     */
-    public static <T> T required(T value, String property) {
-        if (value == null) {
-            throw new InvalidConfigurationException(property + " must not be null");
-        }
-        return value;
-    }
-
-    /**
-     * A schema, table or index name that is written into SQL text: lowercase letters, digits and underscores, not
-     * starting with a digit, at most 63 characters. Nothing else may reach SQL text, so nothing else is accepted.
-     *
-     * @throws InvalidConfigurationException naming {@code property}
-     */
-    public static String identifier(String value, String property) {
-        if (value == null) {
-            throw new InvalidConfigurationException(property + " must not be null");
-        }
-        if (value.isEmpty()
-                || value.length() > MAX_IDENTIFIER_LENGTH
-                || !IDENTIFIER.matcher(value).matches()) {
-            throw new InvalidConfigurationException(property
-                    + " must be an SQL identifier of lowercase letters, digits and '_', not starting with a digit,"
-                    + " at most " + MAX_IDENTIFIER_LENGTH + " characters; was '" + value + "'");
-        }
-        return value;
-    }
 
     /**
      * A consumer's name: letters, digits, '.', '_' and '-', at most 200 characters (the rule of a subscription's name).

@@ -6,18 +6,22 @@ import dev.outbox.InvalidMessageException;
 import dev.outbox.MessageHandler;
 import dev.outbox.MessageId;
 import dev.outbox.StoreException;
+import dev.outbox.TransactionAbortedException;
 import dev.outbox.TransactionRequiredException;
 import dev.outbox.consumer.dedup.CleanupResult;
 import dev.outbox.consumer.dedup.DedupListener;
 import dev.outbox.consumer.dedup.Deduplicator;
-import dev.outbox.consumer.dedup.Migration;
 import dev.outbox.consumer.dedup.ProcessedMessages;
 import dev.outbox.consumer.dedup.TransactionalHandler;
+import dev.outbox.postgres.Migration;
+import dev.outbox.postgres.Transactions;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.slf4j.Logger;
@@ -180,6 +184,15 @@ public final class JdbiDeduplicator implements Deduplicator {
                             + s.consumer() + " ended the transaction of message " + source + "/" + id
                             + " itself; a TransactionalHandler must not commit, roll back or close its handle"));
                 }
+                if (aborted(h)) {
+                    // A statement of the handler failed and the handler carried on: PostgreSQL would turn the commit
+                    // into a rollback without an error, and the message would be acknowledged with nothing stored.
+                    throw new HandlerFailure(new TransactionAbortedException("the handler of consumer "
+                            + s.consumer() + " returned normally, but a statement of it failed and PostgreSQL aborted"
+                            + " the transaction of message " + source + "/" + id + ": nothing of it can be committed,"
+                            + " so it is rolled back and the message retried. Let the SQL exception out of the"
+                            + " handler, or roll back to a savepoint before going on"));
+                }
                 return true;
             });
         } catch (HandlerFailure f) {
@@ -248,6 +261,16 @@ public final class JdbiDeduplicator implements Deduplicator {
                 cause.addSuppressed(t);
             }
             return cause;
+        }
+    }
+
+    private boolean aborted(Handle h) {
+        try {
+            return Transactions.isAborted(h.getConnection());
+        } catch (SQLException e) {
+            throw new StoreException(
+                    "could not read the state of the transaction of consumer " + s.consumer() + ": " + e.getMessage(),
+                    e);
         }
     }
 

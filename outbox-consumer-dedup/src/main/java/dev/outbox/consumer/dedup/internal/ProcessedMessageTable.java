@@ -6,15 +6,16 @@ import dev.outbox.StoreException;
 import dev.outbox.TransactionRequiredException;
 import dev.outbox.consumer.dedup.CleanupResult;
 import dev.outbox.consumer.dedup.DedupTable;
-import dev.outbox.consumer.dedup.Migration;
+import dev.outbox.postgres.Migration;
+import dev.outbox.postgres.MigrationRunner;
+import dev.outbox.spi.Validation;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -35,11 +36,8 @@ public final class ProcessedMessageTable {
     /** One parser for every statement: it caches what it parsed, so each message does not parse its SQL again. */
     private static final ColonPrefixSqlParser PARSER = new ColonPrefixSqlParser();
 
-    /**
-     * First key of the advisory lock that serialises migrations: a constant of this module, so that its locks do not
-     * collide with the application's single-key locks; the second key is derived from the version table's name.
-     */
-    private static final int MIGRATION_LOCK_CLASS = 0x0DED0B0C;
+    /** SQLSTATE of a statement naming a table that does not exist. */
+    private static final String UNDEFINED_TABLE = "42P01";
 
     /** Bounds one cleanup statement, so that {@code close()} of the cleanup task is bounded too. */
     private static final int CLEANUP_QUERY_TIMEOUT_SECONDS = 60;
@@ -52,9 +50,7 @@ public final class ProcessedMessageTable {
     private final String exists;
     private final String count;
     private final String deleteBatch;
-    private final String versionTableDdl;
-    private final String selectVersions;
-    private final String insertVersion;
+    private final MigrationRunner runner;
 
     /**
      * @param jdbi where the table lives
@@ -63,11 +59,10 @@ public final class ProcessedMessageTable {
      * @throws InvalidConfigurationException if an argument is null
      */
     public ProcessedMessageTable(Jdbi jdbi, DedupTable table, Clock clock) {
-        this.jdbi = Checks.required(jdbi, "jdbi");
-        this.table = Checks.required(table, "table");
-        this.clock = Checks.required(clock, "clock");
+        this.jdbi = Validation.notNull(jdbi, "jdbi");
+        this.table = Validation.notNull(table, "table");
+        this.clock = Validation.notNull(clock, "clock");
         String t = table.qualifiedName();
-        String v = table.qualifiedVersionTable();
         this.insert = "insert into " + t + " (consumer, source, message_id, processed_at)"
                 + " values (:consumer, :source, :message_id, :processed_at)"
                 + " on conflict do nothing";
@@ -80,10 +75,7 @@ public final class ProcessedMessageTable {
                 + "select consumer, source, message_id from " + t
                 + " where consumer = :consumer and processed_at < :cutoff"
                 + " order by processed_at limit :limit for update skip locked)";
-        this.versionTableDdl = MigrationScripts.versionTableDdl(v);
-        this.selectVersions = "select version from " + v + " where table_name = :table_name";
-        this.insertVersion =
-                "insert into " + v + " (table_name, version, description) values (:table_name, :version, :description)";
+        this.runner = DedupMigrations.runner(table.schema(), table.name(), table.versionTable());
     }
 
     /** The table. */
@@ -92,40 +84,15 @@ public final class ProcessedMessageTable {
     }
 
     /**
-     * Applies the migrations not yet recorded for this table, in one transaction under an advisory lock, so that
-     * instances starting together apply each migration once.
+     * Applies the migrations not yet recorded for this table, with the shared runner: in one transaction under an
+     * advisory lock, so that instances starting together apply each migration once.
      *
      * @return the migrations applied by this call, empty when the table was up to date
-     * @throws StoreException if the database refused (a missing schema, no privilege)
+     * @throws StoreException if the database refused (no privilege, ...)
      */
     public List<Migration> migrate() {
         try {
-            return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-                plain(h.createQuery("select 1 from pg_advisory_xact_lock(:lock_class, :lock_key)"))
-                        .bind("lock_class", MIGRATION_LOCK_CLASS)
-                        .bind("lock_key", table.qualifiedVersionTable().hashCode())
-                        .mapTo(Integer.class)
-                        .one();
-                plain(h.createUpdate(versionTableDdl)).execute();
-                Set<Integer> done = plain(h.createQuery(selectVersions))
-                        .bind("table_name", table.name())
-                        .mapTo(Integer.class)
-                        .set();
-                List<Migration> applied = new ArrayList<>();
-                for (Migration m : table.migrations()) {
-                    if (done.contains(m.version())) {
-                        continue;
-                    }
-                    plain(h.createScript(m.sql())).executeAsSeparateStatements();
-                    plain(h.createUpdate(insertVersion))
-                            .bind("table_name", table.name())
-                            .bind("version", m.version())
-                            .bind("description", m.description())
-                            .execute();
-                    applied.add(m);
-                }
-                return List.copyOf(applied);
-            });
+            return jdbi.withHandle(h -> runner.migrate(h.getConnection()));
         } catch (JdbiException e) {
             throw new StoreException(
                     "could not migrate dedup table " + table.qualifiedName() + ": " + e.getMessage(), e);
@@ -156,6 +123,13 @@ public final class ProcessedMessageTable {
                             .execute()
                     == 1;
         } catch (JdbiException e) {
+            if (e.getCause() instanceof SQLException s && UNDEFINED_TABLE.equals(s.getSQLState())) {
+                throw new StoreException(
+                        "could not record message " + source + "/" + messageId + ": the dedup table "
+                                + table.qualifiedName() + " does not exist; run Deduplicator.migrate() (or"
+                                + " ProcessedMessages.migrate()) at startup, or apply its migrationSql()",
+                        s);
+            }
             throw new StoreException(
                     "could not record message " + source + "/" + messageId + " in " + table.qualifiedName() + ": "
                             + e.getMessage(),
@@ -220,7 +194,7 @@ public final class ProcessedMessageTable {
      */
     public CleanupResult deleteOlderThan(String consumer, Instant cutoff, int batchSize, BooleanSupplier keepGoing) {
         Checks.consumer(consumer, "consumer");
-        Checks.required(cutoff, "cutoff");
+        Validation.notNull(cutoff, "cutoff");
         if (batchSize <= 0) {
             throw new InvalidConfigurationException("batchSize must be positive, was " + batchSize);
         }

@@ -20,21 +20,22 @@ import jakarta.inject.Qualifier;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Records the relay's metrics in the {@link MeterRegistry} the application binds, through the core's {@link
  * OutboxModule} extension points: it sets the {@link RelayListener} (an {@link OptionalBinder}) to {@link
- * MicrometerRelayMetrics} and adds a {@link MicrometerPartitionMonitor} to {@link OutboxModule#monitors}. It also
- * offers {@code Optional<BacklogMetrics>}, built but not started: start it at startup and close it at shutdown.
+ * MicrometerRelayMetrics} together with {@link BacklogMetrics} (fed by the relay's own backlog reading, the one its lag
+ * check uses, so nothing else reads the store), and adds a {@link MicrometerPartitionMonitor} to {@link
+ * OutboxModule#monitors}. {@code Optional<BacklogMetrics>} is those gauges, to close at shutdown.
  *
  * <pre>{@code
  * Injector injector = Guice.createInjector(
  *         new OutboxModule("warehouse"), new JdbiStoreModule(), new RabbitBrokerModule(settings),
  *         new MicrometerMetricsModule(),
  *         binder -> binder.bind(MeterRegistry.class).toInstance(prometheusRegistry));
- * injector.getInstance(new Key<Optional<BacklogMetrics>>() {}).ifPresent(BacklogMetrics::start);
  * }</pre>
  *
  * <p>Metrics are optional: with no {@link MeterRegistry} bound, the listener and monitor do nothing, {@code
@@ -51,7 +52,8 @@ public final class MicrometerMetricsModule extends AbstractModule {
     }
 
     /**
-     * @param backlogInterval time between two readings of the store's backlog, positive
+     * @param backlogInterval time between two readings of the store's backlog by {@link BacklogMetrics#start()}, for a
+     *     process that runs no relay (with a relay, the relay's {@code maintenanceInterval} sets it), positive
      * @param maxLaneTags per-lane backlog gauges only when the store has at most this many lanes (0 for none)
      * @throws InvalidConfigurationException naming the bad argument
      */
@@ -87,8 +89,13 @@ public final class MicrometerMetricsModule extends AbstractModule {
     @Provides
     @Singleton
     @ForMetrics
-    RelayListener relayListener(Optional<MeterRegistry> registry) {
-        return registry.<RelayListener>map(MicrometerRelayMetrics::create).orElse(RelayListener.NOOP);
+    RelayListener relayListener(Optional<MeterRegistry> registry, Optional<BacklogMetrics> backlog) {
+        if (registry.isEmpty()) {
+            return RelayListener.NOOP;
+        }
+        RelayListener relay = MicrometerRelayMetrics.create(registry.get());
+        return backlog.<RelayListener>map(b -> RelayListener.all(List.of(relay, b)))
+                .orElse(relay);
     }
 
     @Provides

@@ -1,5 +1,6 @@
 package dev.outbox.store.jdbi.internal;
 
+import dev.outbox.postgres.Identifiers;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -35,7 +36,7 @@ public final class AppendListener implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** Starts listening; {@code channel} is a validated identifier. */
+    /** Starts listening; {@code channel} is a name that passed the {@link Identifiers} rule. */
     public static AppendListener start(Jdbi jdbi, String channel, Runnable listener) {
         AppendListener l = new AppendListener(jdbi, channel, listener);
         l.thread.start();
@@ -49,7 +50,7 @@ public final class AppendListener implements AutoCloseable {
             try (Handle h = jdbi.open()) {
                 Connection c = h.getConnection();
                 try (Statement st = c.createStatement()) {
-                    st.execute("listen " + channel);
+                    st.execute("listen " + Identifiers.quote(channel));
                 }
                 if (c.getAutoCommit() == false) {
                     c.commit();

@@ -1,16 +1,15 @@
-package dev.outbox.consumer.dedup;
+package dev.outbox.postgres;
 
 import dev.outbox.InvalidConfigurationException;
 import java.util.Objects;
 
 /**
- * One versioned step of the dedup table's schema, rendered for a {@link DedupTable}. {@link ProcessedMessages#migrate()}
- * applies the steps not yet recorded; users of Flyway or Liquibase paste {@link #sql()} into a migration of their own
- * instead.
+ * One versioned step of a module's schema, rendered for its configured names. {@link MigrationRunner#migrate} applies the
+ * steps not yet recorded; users of Flyway or Liquibase paste {@link #sql()} into migrations of their own instead.
  *
  * @param version the step's number, from 1, in the order the steps must run
- * @param description what the step does
- * @param sql the statements, separated by {@code ;}, with the table's names written in; safe to run again
+ * @param description what the step does, from its file name
+ * @param sql the step's statements, separated by {@code ;}, with the names written in
  */
 public record Migration(int version, String description, String sql) {
     public Migration {

@@ -1,0 +1,2 @@
+create table ${table:item} (id bigint);
+select 1 / 0;

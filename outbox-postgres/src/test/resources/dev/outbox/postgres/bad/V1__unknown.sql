@@ -1,0 +1,1 @@
+create table ${t}item (id bigint);

@@ -1,0 +1,1 @@
+create table ${table} (id bigint primary key references ${table:item} (id));

@@ -177,7 +177,14 @@ class JdbiMessageStoreIT extends MessageStoreContract {
         store.migrate();
         var claims = store.heartbeat("relay", Duration.ofSeconds(30)).claims();
         assertThat(claims).hasSize(4);
-        assertThat(store.fetch(claims, 10)).isEmpty();
+        assertThat(store.fetch(new dev.outbox.spi.FetchRequest(
+                                claims.stream()
+                                        .map(c -> new dev.outbox.spi.LaneCursor(c.lane(), 0, 10))
+                                        .toList(),
+                                10,
+                                dev.outbox.spi.ReadMark.NONE))
+                        .messages())
+                .isEmpty();
         assertThat(store.status()).hasSize(4);
         store.leave("relay");
         // The handle a nested call shares with the application keeps the application's settings afterwards.

@@ -53,6 +53,14 @@ public interface Broker extends AutoCloseable {
     Subscription subscribe(SubscriptionSpec spec, MessageHandler handler);
 
     /**
+     * The messaging system's name as OpenTelemetry's messaging conventions spell it ({@code kafka}, {@code rabbitmq}),
+     * for traces and logs. Default {@code unknown}: adapters override it.
+     */
+    default String messagingSystem() {
+        return "unknown";
+    }
+
+    /**
      * Whether this broker publishes each {@link #publish} call atomically and exactly once (a Kafka transaction, with
      * what it delivered recorded in the same transaction). The relay then keeps one batch in flight per worker, deletes
      * it before it publishes the next, and calls {@link #takeOver} for every lane it claims before reading it. Default

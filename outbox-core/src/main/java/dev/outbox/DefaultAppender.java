@@ -1,5 +1,6 @@
 package dev.outbox;
 
+import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.NewMessage;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 final class DefaultAppender implements Appender {
     private final Connection transaction;
@@ -17,6 +19,7 @@ final class DefaultAppender implements Appender {
     private final int maxPayloadBytes;
     private final int lanes;
     private final Map<String, String> defaultHeaders;
+    private final AppendInterceptor interceptor;
 
     DefaultAppender(
             Connection transaction,
@@ -24,13 +27,15 @@ final class DefaultAppender implements Appender {
             MessageSerializer serializer,
             int maxPayloadBytes,
             int lanes,
-            Map<String, String> defaultHeaders) {
+            Map<String, String> defaultHeaders,
+            AppendInterceptor interceptor) {
         this.transaction = transaction;
         this.store = store;
         this.serializer = serializer;
         this.maxPayloadBytes = maxPayloadBytes;
         this.lanes = lanes;
         this.defaultHeaders = defaultHeaders;
+        this.interceptor = interceptor;
     }
 
     @Override
@@ -63,7 +68,59 @@ final class DefaultAppender implements Appender {
         if (rows.isEmpty()) {
             return List.of();
         }
-        return store.append(transaction, rows);
+        if (interceptor == AppendInterceptor.NONE) {
+            return store.append(transaction, rows);
+        }
+        return intercepted(List.copyOf(rows));
+    }
+
+    /** The append through the interceptor, which may add headers and nothing else, and must append exactly once. */
+    private List<MessageId> intercepted(List<NewMessage> rows) {
+        boolean[] appended = new boolean[1];
+        List<MessageId> ids = interceptor.intercept(rows, passed -> {
+            if (appended[0]) {
+                throw new InvalidConfigurationException("the outbox's interceptor " + interceptor
+                        + " appended twice: it must call next.append exactly once");
+            }
+            appended[0] = true;
+            return store.append(transaction, List.copyOf(sameMessages(rows, passed)));
+        });
+        if (!appended[0]) {
+            throw new InvalidConfigurationException("the outbox's interceptor " + interceptor
+                    + " did not append: it must call next.append exactly once");
+        }
+        if (ids == null || ids.size() != rows.size()) {
+            throw new InvalidConfigurationException("the outbox's interceptor " + interceptor + " returned "
+                    + (ids == null ? "null" : ids.size() + " ids") + " for " + rows.size() + " messages");
+        }
+        return ids;
+    }
+
+    private List<NewMessage> sameMessages(List<NewMessage> given, List<NewMessage> passed) {
+        if (passed == null || passed.size() != given.size()) {
+            throw new InvalidConfigurationException("the outbox's interceptor " + interceptor + " passed on "
+                    + (passed == null ? "null" : passed.size() + " messages") + " for " + given.size());
+        }
+        for (int i = 0; i < given.size(); i++) {
+            NewMessage g = given.get(i);
+            NewMessage p = passed.get(i);
+            if (p == g) {
+                continue;
+            }
+            Message a = g.message();
+            Message b = p == null ? null : p.message();
+            if (b == null
+                    || p.lane() != g.lane()
+                    || !a.topic().equals(b.topic())
+                    || !Objects.equals(a.key(), b.key())
+                    || !a.type().equals(b.type())
+                    || !a.contentType().equals(b.contentType())
+                    || !a.samePayload(b)) {
+                throw new InvalidConfigurationException(
+                        "the outbox's interceptor " + interceptor + " changed message " + i + " beyond its headers");
+            }
+        }
+        return passed;
     }
 
     @Override
@@ -121,7 +178,8 @@ final class DefaultAppender implements Appender {
     public Appender withHeaders(Map<String, String> headers) {
         Map<String, String> merged = new LinkedHashMap<>(defaultHeaders);
         merged.putAll(MessageChecks.headers(headers, Envelope.RESERVED_HEADERS));
-        return new DefaultAppender(transaction, store, serializer, maxPayloadBytes, lanes, Map.copyOf(merged));
+        return new DefaultAppender(
+                transaction, store, serializer, maxPayloadBytes, lanes, Map.copyOf(merged), interceptor);
     }
 
     static String typeOf(Object value) {

@@ -1,5 +1,6 @@
 package dev.outbox;
 
+import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
 import java.sql.Connection;
@@ -27,13 +28,16 @@ final class DefaultOutbox implements Outbox {
     private final int lanes;
 
     private final Supplier<Map<String, String>> contextHeaders;
+    private final AppendInterceptor interceptor;
 
     DefaultOutbox(
             MessageStore store,
             MessageSerializer serializer,
             int maxPayloadBytes,
-            Supplier<Map<String, String>> contextHeaders) {
+            Supplier<Map<String, String>> contextHeaders,
+            AppendInterceptor interceptor) {
         this.contextHeaders = contextHeaders;
+        this.interceptor = interceptor;
         this.store = store;
         this.serializer = serializer == null ? MISSING : serializer;
         this.maxPayloadBytes = maxPayloadBytes;
@@ -63,7 +67,7 @@ final class DefaultOutbox implements Outbox {
         } catch (InvalidMessageException e) {
             throw new InvalidMessageException("the outbox's contextHeaders gave a bad header: " + e.getMessage(), e);
         }
-        return new DefaultAppender(transaction, store, serializer, maxPayloadBytes, lanes, context);
+        return new DefaultAppender(transaction, store, serializer, maxPayloadBytes, lanes, context, interceptor);
     }
 
     @Override

@@ -49,6 +49,11 @@ public record Message(
         return payload.length;
     }
 
+    /** Whether {@code other} carries the same payload bytes, compared without copying them. */
+    boolean samePayload(Message other) {
+        return Arrays.equals(payload, other.payload);
+    }
+
     /** A builder for a message to {@code topic}. */
     public static Builder builder(String topic) {
         return new Builder(topic);

@@ -1,5 +1,6 @@
 package dev.outbox;
 
+import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.Validation;
@@ -59,6 +60,7 @@ public interface Outbox {
         private MessageSerializer serializer;
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
         private Supplier<Map<String, String>> contextHeaders = Map::of;
+        private AppendInterceptor interceptor = AppendInterceptor.NONE;
 
         private Builder() {}
 
@@ -90,7 +92,9 @@ public interface Outbox {
          * Headers taken from the caller's context each time an appender is opened ({@link Outbox#in}), on the
          * caller's thread: typically the W3C {@code traceparent} (and {@code tracestate}) of the current trace, so
          * that consumers continue it. Headers given with {@link Appender#withHeaders} or on a {@link Message} win over
-         * these. Default: none.
+         * these. Default: none. The tracing module's {@code OutboxTracing.contextHeaders()} is such a supplier; its
+         * {@code appendInterceptor()}, set with {@link #interceptor}, also records a span per appended message. By
+         * hand:
          *
          * <pre>{@code
          * .contextHeaders(() -> {
@@ -106,12 +110,23 @@ public interface Outbox {
             return this;
         }
 
+        /**
+         * Runs around every append, after the messages are validated and the context headers added: the tracing
+         * module's span per appended message ({@code OutboxTracing.appendInterceptor()}). Default {@link
+         * AppendInterceptor#NONE}.
+         */
+        public Builder interceptor(AppendInterceptor interceptor) {
+            this.interceptor = interceptor;
+            return this;
+        }
+
         /** @throws InvalidConfigurationException naming the bad setting */
         public Outbox build() {
             Validation.notNull(store, "store");
             Validation.positive(maxPayloadBytes, MAX_PAYLOAD_BYTES, "maxPayloadBytes");
             Validation.notNull(contextHeaders, "contextHeaders");
-            return new DefaultOutbox(store, serializer, maxPayloadBytes, contextHeaders);
+            Validation.notNull(interceptor, "interceptor");
+            return new DefaultOutbox(store, serializer, maxPayloadBytes, contextHeaders, interceptor);
         }
     }
 }

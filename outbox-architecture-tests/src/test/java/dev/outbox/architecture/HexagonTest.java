@@ -24,6 +24,7 @@ class HexagonTest {
     private static final String CORE_SPI = "dev.outbox.spi";
     private static final String CORE_INTERNAL = "dev.outbox.internal";
     private static final String CORE_GUICE = "dev.outbox.guice";
+    private static final String TRACING = "dev.outbox.tracing.opentelemetry";
 
     /** Adapter packages: each a technology behind one of the core's ports. */
     static final List<String> ADAPTERS = List.of(
@@ -45,7 +46,8 @@ class HexagonTest {
             "com.rabbitmq..",
             "com.fasterxml.jackson..",
             "org.apache.avro..",
-            "io.micrometer..");
+            "io.micrometer..",
+            "io.opentelemetry..");
 
     private static JavaClasses production;
 
@@ -66,6 +68,7 @@ class HexagonTest {
         assertThat(present).contains(CORE_API, CORE_SPI, CORE_INTERNAL, CORE_GUICE);
         assertThat(present).containsAll(ADAPTERS);
         assertThat(present).contains("dev.outbox.metrics.micrometer", POSTGRES);
+        assertThat(present).contains(TRACING, TRACING + ".guice");
         for (String adapter : ADAPTERS) {
             assertThat(present).as("guice package of " + adapter).contains(adapter + ".guice");
         }
@@ -85,6 +88,7 @@ class HexagonTest {
                                 "dev.outbox.consumer..",
                                 "dev.outbox.serializer..",
                                 "dev.outbox.metrics..",
+                                "dev.outbox.tracing..",
                                 "dev.outbox.admin..",
                                 POSTGRES + "..",
                                 "dev.outbox.testkit..",
@@ -173,6 +177,33 @@ class HexagonTest {
                 .dependOnClassesThat()
                 .resideInAnyPackage(
                         "dev.outbox.store..", "dev.outbox.broker..", "dev.outbox.serializer..", CORE_INTERNAL)
+                .check(production);
+    }
+
+    @Test
+    void tracingDecoratesTheCoresPortsAndKnowsNoStoreBrokerOrSerializer() {
+        noClasses()
+                .that()
+                .resideInAPackage("dev.outbox.tracing..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.outbox.store..",
+                        "dev.outbox.broker..",
+                        "dev.outbox.serializer..",
+                        "dev.outbox.metrics..",
+                        CORE_INTERNAL)
+                .check(production);
+    }
+
+    @Test
+    void onlyTheTracingModuleImportsOpenTelemetry() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("dev.outbox.tracing..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.opentelemetry..")
                 .check(production);
     }
 

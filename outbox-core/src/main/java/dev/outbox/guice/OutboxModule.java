@@ -1,6 +1,7 @@
 package dev.outbox.guice;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Key;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
@@ -8,6 +9,7 @@ import com.google.inject.multibindings.OptionalBinder;
 import dev.outbox.Outbox;
 import dev.outbox.Relay;
 import dev.outbox.RelayListener;
+import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.Broker;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
@@ -24,9 +26,10 @@ import java.util.function.Consumer;
  * {@link MessageSerializer} bound by other modules: a store module, a broker module, a serializer module. Install one of
  * each; switching brokers is switching the broker module.
  *
- * <p>Optional bindings it reads: every {@link PartitionMonitor} added with {@link #monitors}, a {@link RelayListener}
- * and a {@link Clock} (set with {@link OptionalBinder}). The relay is built, not started: call {@link Relay#start()}
- * and, on shutdown, {@link Relay#close()}.
+ * <p>Optional bindings it reads: every {@link PartitionMonitor} added with {@link #monitors}, a {@link RelayListener},
+ * a {@link Clock}, an {@link AppendInterceptor} for the outbox and a {@link RelayBroker @RelayBroker} {@link Broker} for
+ * the relay (by default the bound {@code Broker}), each set with {@link OptionalBinder}. The relay is built, not
+ * started: call {@link Relay#start()} and, on shutdown, {@link Relay#close()}.
  *
  * <pre>{@code
  * Injector injector = Guice.createInjector(
@@ -72,19 +75,27 @@ public final class OutboxModule extends AbstractModule {
         OptionalBinder.newOptionalBinder(binder(), MessageSerializer.class);
         OptionalBinder.newOptionalBinder(binder(), RelayListener.class);
         OptionalBinder.newOptionalBinder(binder(), Clock.class);
+        OptionalBinder.newOptionalBinder(binder(), AppendInterceptor.class);
+        OptionalBinder.newOptionalBinder(binder(), Key.get(Broker.class, RelayBroker.class))
+                .setDefault()
+                .to(Broker.class);
     }
 
     @Provides
     @Singleton
-    Outbox outbox(MessageStore store, Optional<MessageSerializer> serializer) {
-        return Outbox.builder().store(store).serializer(serializer.orElse(null)).build();
+    Outbox outbox(MessageStore store, Optional<MessageSerializer> serializer, Optional<AppendInterceptor> interceptor) {
+        return Outbox.builder()
+                .store(store)
+                .serializer(serializer.orElse(null))
+                .interceptor(interceptor.orElse(AppendInterceptor.NONE))
+                .build();
     }
 
     @Provides
     @Singleton
     Relay relay(
             MessageStore store,
-            Broker broker,
+            @RelayBroker Broker broker,
             Set<PartitionMonitor> monitors,
             Optional<RelayListener> listener,
             Optional<Clock> clock) {

@@ -41,6 +41,9 @@ final class Lane {
     /** When a lane backing off may probe again (ticker time). */
     long retryAtNanos;
 
+    /** Whether a transactional broker's records of the lane were taken over (always, for other brokers). */
+    boolean takenOver = true;
+
     /** The generation under which this relay stopped the lane: a restart shows a higher one. */
     long stoppedGeneration = -1;
 
@@ -60,7 +63,7 @@ final class Lane {
     }
 
     boolean reads() {
-        return mode == Mode.RUNNING || (mode == Mode.PROBING && inFlight.isEmpty());
+        return takenOver && (mode == Mode.RUNNING || (mode == Mode.PROBING && inFlight.isEmpty()));
     }
 
     /** Nothing of the lane is in flight or waits to be deleted. */

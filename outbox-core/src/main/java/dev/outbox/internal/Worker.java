@@ -80,6 +80,12 @@ final class Worker {
     private final Activity activity;
     private final Runnable wakeOthers;
     private final int maxInFlight;
+    /**
+     * The broker publishes each batch exactly once: one batch in flight, deleted before the next is read, and every
+     * lane claimed is taken over from the broker's records before it is read.
+     */
+    private final boolean transactional;
+
     private final Semaphore wake = new Semaphore(0);
     private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
     /**
@@ -127,7 +133,8 @@ final class Worker {
         this.dispatch = new Dispatch(settings);
         this.activity = activity;
         this.wakeOthers = wakeOthers;
-        this.maxInFlight = 2 * settings.batchSize();
+        this.transactional = settings.broker().transactional();
+        this.maxInFlight = transactional ? settings.batchSize() : 2 * settings.batchSize();
         this.lastFetchNanos =
                 settings.ticker().nanoTime() - settings.frequency().toNanos();
     }
@@ -207,6 +214,9 @@ final class Worker {
         try {
             long now = s.ticker().nanoTime();
             catchUp(now);
+            if (transactional) {
+                settleTransactional();
+            }
             if (fetching && readDue(now)) {
                 read(now);
                 now = s.ticker().nanoTime();
@@ -275,7 +285,9 @@ final class Worker {
         for (LaneClaim claim : mine.values()) {
             Lane lane = lanes.get(claim.lane());
             if (lane == null) {
-                lanes.put(claim.lane(), new Lane(claim));
+                Lane created = new Lane(claim);
+                created.takenOver = !transactional;
+                lanes.put(claim.lane(), created);
                 continue;
             }
             lane.claim = claim;
@@ -319,7 +331,55 @@ final class Worker {
         nextExpiryNanos = next;
     }
 
+    /**
+     * For a transactional broker: the lanes just claimed are taken over (what a previous owner published and did not
+     * delete is deleted now), and a batch acknowledged is deleted before the next is read, so that at any time a lane
+     * has at most one published batch left to delete: the one the broker recorded last.
+     */
+    private void settleTransactional() {
+        if (inFlight == 0 && lanes.values().stream().anyMatch(l -> !l.known.isEmpty())) {
+            if (acknowledger.flush()) {
+                Runnable event;
+                while ((event = mailbox.poll()) != null) {
+                    event.run();
+                }
+            }
+        }
+        List<Lane> fresh = lanes.values().stream().filter(l -> !l.takenOver).toList();
+        if (fresh.isEmpty()) {
+            return;
+        }
+        Map<Integer, Set<dev.outbox.MessageId>> published;
+        try {
+            published = s.broker().takeOver(fresh.stream().map(l -> l.claim).toList());
+        } catch (RuntimeException e) {
+            log.warn(
+                    "relay {}: could not take over {} lanes from the broker's records; trying again",
+                    s.relayId(),
+                    fresh.size(),
+                    e);
+            return;
+        }
+        for (Lane lane : fresh) {
+            Set<dev.outbox.MessageId> ids = published.getOrDefault(lane.number, Set.of());
+            if (!ids.isEmpty()) {
+                int deleted = s.store().acknowledge(s.relayId(), List.of(lane.claim), ids);
+                log.info(
+                        "relay {}: lane {} taken over; {} of the {} messages its previous owner published were left"
+                                + " to delete",
+                        s.relayId(),
+                        lane.number,
+                        deleted,
+                        ids.size());
+            }
+            lane.takenOver = true;
+        }
+    }
+
     private boolean readDue(long now) {
+        if (transactional && (inFlight > 0 || lanes.values().stream().anyMatch(l -> !l.known.isEmpty()))) {
+            return false;
+        }
         if (!anyReads() || room() <= 0) {
             return false;
         }
@@ -410,7 +470,7 @@ final class Worker {
         int limit = Math.min(s.batchSize(), room());
         List<LaneCursor> cursors = new ArrayList<>(lanes.size());
         for (Lane lane : lanes.values()) {
-            int laneLimit = lane.mode == Mode.RUNNING ? limit : lane.reads() ? 1 : 0;
+            int laneLimit = !lane.takenOver ? 0 : lane.mode == Mode.RUNNING ? limit : lane.reads() ? 1 : 0;
             cursors.add(new LaneCursor(lane.number, lane.position, laneLimit));
         }
         appended = false;
@@ -438,7 +498,8 @@ final class Worker {
             if (lane.known.contains(id)) {
                 continue;
             }
-            boolean send = !blocked.contains(lane.number)
+            boolean send = lane.takenOver
+                    && !blocked.contains(lane.number)
                     && (lane.mode == Mode.RUNNING || (lane.mode == Mode.PROBING && probed.add(lane.number)));
             if (!send) {
                 if (id <= lane.position) {

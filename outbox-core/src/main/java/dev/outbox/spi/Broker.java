@@ -1,10 +1,14 @@
 package dev.outbox.spi;
 
 import dev.outbox.MessageHandler;
+import dev.outbox.MessageId;
 import dev.outbox.OutgoingMessage;
 import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -47,6 +51,38 @@ public interface Broker extends AutoCloseable {
      * @return the running subscription; close it to stop
      */
     Subscription subscribe(SubscriptionSpec spec, MessageHandler handler);
+
+    /**
+     * The messaging system's name as OpenTelemetry's messaging conventions spell it ({@code kafka}, {@code rabbitmq}),
+     * for traces and logs. Default {@code unknown}: adapters override it.
+     */
+    default String messagingSystem() {
+        return "unknown";
+    }
+
+    /**
+     * Whether this broker publishes each {@link #publish} call atomically and exactly once (a Kafka transaction, with
+     * what it delivered recorded in the same transaction). The relay then keeps one batch in flight per worker, deletes
+     * it before it publishes the next, and calls {@link #takeOver} for every lane it claims before reading it. Default
+     * false: at-least-once, with many messages in flight.
+     */
+    default boolean transactional() {
+        return false;
+    }
+
+    /**
+     * For a {@link #transactional()} broker: the relay has just claimed these lanes under new epochs and is about to
+     * read them. The broker fences whoever published them before (so that an open transaction of a relay that lost
+     * them can never commit), and returns, per lane, the ids that were published and committed there, which the
+     * previous owner may not have deleted: the relay deletes them instead of publishing them again. Lanes with nothing
+     * to report may be left out. Default: nothing is known.
+     *
+     * @throws dev.outbox.RetriableException when the broker cannot answer now (the relay tries again before it reads
+     *     those lanes)
+     */
+    default Map<Integer, Set<MessageId>> takeOver(Collection<LaneClaim> lanes) {
+        return Map.of();
+    }
 
     /** Flushes what can be flushed within a bound and closes connections; idempotent. */
     @Override

@@ -89,6 +89,9 @@ public final class FakeBroker implements Broker {
     private final List<Long> acknowledged = new ArrayList<>();
     private final List<CompletableFuture<Void>> pending = new ArrayList<>();
     private final Map<Long, CompletableFuture<Void>> held = new HashMap<>();
+    private boolean transactional;
+    private final Map<Integer, java.util.Set<dev.outbox.MessageId>> publishedBefore = new HashMap<>();
+    private final List<List<Integer>> takeOvers = new ArrayList<>();
     private int publishCalls;
     private int closeCalls;
 
@@ -172,6 +175,37 @@ public final class FakeBroker implements Broker {
         closeCalls++;
         pending.forEach(f -> f.completeExceptionally(new RetriableException("broker closed")));
         pending.clear();
+    }
+
+    /** Makes the broker {@link Broker#transactional() transactional}; {@code before} is what takeOver reports. */
+    public synchronized FakeBroker transactional(Map<Integer, java.util.Set<dev.outbox.MessageId>> before) {
+        transactional = true;
+        publishedBefore.putAll(before);
+        return this;
+    }
+
+    @Override
+    public synchronized boolean transactional() {
+        return transactional;
+    }
+
+    @Override
+    public synchronized Map<Integer, java.util.Set<dev.outbox.MessageId>> takeOver(
+            java.util.Collection<dev.outbox.spi.LaneClaim> lanes) {
+        takeOvers.add(
+                lanes.stream().map(dev.outbox.spi.LaneClaim::lane).sorted().toList());
+        Map<Integer, java.util.Set<dev.outbox.MessageId>> out = new HashMap<>();
+        lanes.forEach(c -> {
+            if (publishedBefore.containsKey(c.lane())) {
+                out.put(c.lane(), publishedBefore.get(c.lane()));
+            }
+        });
+        return out;
+    }
+
+    /** The lanes of each takeOver call, in order. */
+    public synchronized List<List<Integer>> takeOvers() {
+        return List.copyOf(takeOvers);
     }
 
     /** Acknowledges the held attempt of message {@code id} (outside the broker's lock, as a broker's thread would). */

@@ -385,6 +385,36 @@ class DefaultRelayTest {
         assertThat(store.leaves()).containsExactly("relay-1");
     }
 
+    @Test
+    void withATransactionalBrokerClaimedLanesAreTakenOverAndOneBatchIsInFlightAndDeletedBeforeTheNext() {
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        long a1 = append(KEY_A);
+        long a2 = append(KEY_A);
+        long b1 = append(KEY_B);
+        // A previous owner published a1 in a transaction that committed, and died before it deleted it.
+        broker.transactional(Map.of(laneA, Set.of(new MessageId(a1))));
+        broker.byDefault(held());
+        Relay relay = build(relay().batchSize(1));
+        relay.start();
+
+        await().atMost(ofSeconds(10)).until(() -> broker.heldIds().size() == 1);
+        assertThat(broker.takeOvers())
+                .first()
+                .isEqualTo(IntStream.range(0, LANES).boxed().toList());
+        assertThat(store.waitingIds()).as("a1 deleted, not published again").doesNotContain(a1);
+        long first = broker.heldIds().iterator().next();
+
+        broker.acknowledge(first);
+        // The next batch is read only once the first is deleted.
+        await().atMost(ofSeconds(10))
+                .until(() -> broker.heldIds().size() == 1 && !broker.heldIds().contains(first));
+        assertThat(store.waitingIds()).doesNotContain(first);
+        long second = broker.heldIds().iterator().next();
+        broker.acknowledge(second);
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+        assertThat(broker.publishedIds()).containsExactlyInAnyOrder(a2, b1).doesNotContain(a1);
+    }
+
     // --- stopped lanes ---------------------------------------------------------------------------------------
 
     @Test

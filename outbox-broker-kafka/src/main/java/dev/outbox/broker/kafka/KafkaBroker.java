@@ -451,6 +451,12 @@ public final class KafkaBroker implements Broker {
         }
     }
 
+    /** {@code kafka}. */
+    @Override
+    public String messagingSystem() {
+        return "kafka";
+    }
+
     // --- lifecycle ---------------------------------------------------------------------------------------------------
 
     /**

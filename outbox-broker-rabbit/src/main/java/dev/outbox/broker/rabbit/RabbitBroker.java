@@ -206,6 +206,12 @@ public final class RabbitBroker implements Broker {
         }
     }
 
+    /** {@code rabbitmq}. */
+    @Override
+    public String messagingSystem() {
+        return "rabbitmq";
+    }
+
     /**
      * Closes every subscription (their handlers in progress may finish), waits for the confirms of messages in flight,
      * fails the rest retriably and closes the connections, each step within {@link

@@ -496,6 +496,11 @@ final class Worker {
             returned.add(lane.number);
             long id = m.id().value();
             if (lane.known.contains(id)) {
+                // In flight or acknowledged already (read again after the position went back): not sent twice, and
+                // not read again either.
+                if (lane.mode == Mode.RUNNING && !blocked.contains(lane.number)) {
+                    lane.position = Math.max(lane.position, id);
+                }
                 continue;
             }
             boolean send = lane.takenOver

@@ -30,11 +30,11 @@ import dev.outbox.StoppedLane;
 import dev.outbox.StoreException;
 import dev.outbox.fake.FakeBroker;
 import dev.outbox.fake.FakeConnection;
-import dev.outbox.fake.ForwardingStore;
 import dev.outbox.fake.ManualTicker;
 import dev.outbox.fake.RecordingListener;
 import dev.outbox.fake.RecordingMonitor;
 import dev.outbox.memory.InMemoryMessageStore;
+import dev.outbox.spi.ForwardingMessageStore;
 import dev.outbox.spi.PartitionMonitor;
 import java.sql.Connection;
 import java.time.Duration;
@@ -328,7 +328,7 @@ class DefaultRelayTest {
         AtomicBoolean stale = new AtomicBoolean();
         // A store whose next heartbeat answers as if the stop had not happened yet (it was answered before).
         InMemoryMessageStore staleStore = store;
-        dev.outbox.spi.MessageStore answeringLate = new ForwardingStore(staleStore) {
+        dev.outbox.spi.MessageStore answeringLate = new ForwardingMessageStore(staleStore) {
             @Override
             public dev.outbox.spi.LaneAssignment heartbeat(String relayId, Duration lease) {
                 dev.outbox.spi.LaneAssignment a = super.heartbeat(relayId, lease);

@@ -40,6 +40,7 @@ import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * The PostgreSQL {@link MessageStore}, on JDBI 3.
@@ -343,14 +344,14 @@ public final class JdbiMessageStore implements MessageStore {
                 throw new IllegalArgumentException("lane " + c.lane() + " is out of range 0.." + (config.lanes() - 1));
             }
         }
-        // The fetch is one statement of many branches, all of which have a single sensible plan: planning it afresh
-        // for every call's parameters (what PostgreSQL does with a prepared statement whose generic plan it finds no
-        // cheaper) costs more than running it. Within this transaction only, the prepared statement keeps one plan.
         return sql(
                 "fetch",
-                () -> jdbi.inTransaction(h -> {
-                    h.execute("set local plan_cache_mode = force_generic_plan");
-                    return reader.fetch(h, request);
+                () -> jdbi.withHandle(h -> {
+                    try {
+                        return reader.fetch(h, request);
+                    } catch (SQLException e) {
+                        throw new UnableToExecuteStatementException(e, null);
+                    }
                 }));
     }
 

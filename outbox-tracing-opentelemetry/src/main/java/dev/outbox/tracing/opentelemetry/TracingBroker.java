@@ -7,6 +7,7 @@ import dev.outbox.OutgoingMessage;
 import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
 import dev.outbox.spi.Broker;
+import dev.outbox.spi.ForwardingBroker;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
@@ -25,13 +26,14 @@ import java.util.function.Supplier;
  * A {@link Broker} that records a {@code publish} span per message handed to another, ended when that message's future
  * completes, and wraps subscribers' handlers in {@code process} spans.
  */
-final class TracingBroker implements Broker {
+final class TracingBroker extends ForwardingBroker {
     private final Broker delegate;
     private final Supplier<Tracer> tracer;
     private final TextMapPropagator propagator;
     private final String system;
 
     TracingBroker(Broker delegate, Supplier<Tracer> tracer, TextMapPropagator propagator) {
+        super(delegate);
         this.delegate = delegate;
         this.tracer = tracer;
         this.propagator = propagator;
@@ -142,22 +144,6 @@ final class TracingBroker implements Broker {
     @Override
     public String messagingSystem() {
         return system;
-    }
-
-    @Override
-    public boolean transactional() {
-        return delegate.transactional();
-    }
-
-    @Override
-    public java.util.Map<Integer, java.util.Set<dev.outbox.MessageId>> takeOver(
-            java.util.Collection<dev.outbox.spi.LaneClaim> lanes) {
-        return delegate.takeOver(lanes);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 
     @Override

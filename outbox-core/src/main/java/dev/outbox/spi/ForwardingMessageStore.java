@@ -1,30 +1,32 @@
-package dev.outbox.fake;
+package dev.outbox.spi;
 
 import dev.outbox.LaneBacklog;
 import dev.outbox.LaneStatus;
 import dev.outbox.MessageId;
 import dev.outbox.ParkedMessage;
 import dev.outbox.StoppedLane;
-import dev.outbox.spi.FetchRequest;
-import dev.outbox.spi.Fetched;
-import dev.outbox.spi.LaneAssignment;
-import dev.outbox.spi.LaneClaim;
-import dev.outbox.spi.LaneCursor;
-import dev.outbox.spi.MessageStore;
-import dev.outbox.spi.NewMessage;
-import dev.outbox.spi.StoredMessage;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
-/** A {@link MessageStore} that hands every call to another; tests override what they want to change. */
-public class ForwardingStore implements MessageStore {
+/**
+ * A {@link MessageStore} that hands every call to another: the base of decorators (timing, tracing, tests that change
+ * one answer), so that a method added to the port later is forwarded without each decorator knowing of it.
+ * Thread-safe when the delegate is.
+ */
+public abstract class ForwardingMessageStore implements MessageStore {
     private final MessageStore delegate;
 
-    public ForwardingStore(MessageStore delegate) {
-        this.delegate = delegate;
+    /** @param delegate the store every call goes to */
+    protected ForwardingMessageStore(MessageStore delegate) {
+        this.delegate = java.util.Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** The store every call goes to. */
+    protected final MessageStore delegate() {
+        return delegate;
     }
 
     @Override

@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.IncomingMessage;
 import dev.outbox.MessageHandler;
+import dev.outbox.MessageId;
 import dev.outbox.Relay;
 import dev.outbox.RelayListener;
 import dev.outbox.StoppedLane;
@@ -46,12 +47,12 @@ import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -363,11 +364,14 @@ public final class Demo implements Callable<Integer> {
                     for (int i = 0; i < share; i++) {
                         String sku = sku(random.nextInt(products));
                         try {
+                            MessageId id;
                             if (random.nextInt(10) < 6) {
-                                jdbi.useTransaction(h -> warehouse.increase(h, sku, 1 + random.nextInt(10)));
+                                id = jdbi.inTransaction(h -> warehouse.increase(h, sku, 1 + random.nextInt(10)));
                             } else {
-                                jdbi.useTransaction(h -> warehouse.ship(h, sku, 1 + random.nextInt(8)));
+                                id = jdbi.inTransaction(h -> warehouse.ship(h, sku, 1 + random.nextInt(8)));
                             }
+                            // The commit has returned: the latencies count from here, not from created_at.
+                            progress.committed(id);
                             progress.appended.incrementAndGet();
                         } catch (InsufficientQuantityOnHand refused) {
                             progress.refused.incrementAndGet();
@@ -433,12 +437,12 @@ public final class Demo implements Callable<Integer> {
                 progress.skipped.get());
         out.printf(
                 Locale.ROOT,
-                "  commit->publish   p50 %s  p99 %s%n",
+                "  commit->publish   p50 %s  p99 %s  (from the writer's commit returning to the broker's ack)%n",
                 ms(progress.publishLatency.percentile(50)),
                 ms(progress.publishLatency.percentile(99)));
         out.printf(
                 Locale.ROOT,
-                "  commit->consume   p50 %s  p99 %s%n",
+                "  commit->consume   p50 %s  p99 %s  (from the writer's commit returning to the products view)%n",
                 ms(progress.consumeLatency.percentile(50)),
                 ms(progress.consumeLatency.percentile(99)));
         out.printf(Locale.ROOT, "  products low now  %d%n", low);
@@ -502,12 +506,18 @@ public final class Demo implements Callable<Integer> {
         final AtomicLong lowNotices = new AtomicLong();
         final Latency publishLatency = new Latency();
         final Latency consumeLatency = new Latency();
+        private final CommitClock clock = new CommitClock(publishLatency, consumeLatency);
         private volatile boolean running = true;
+
+        /** A writer's commit of the command that appended {@code id} has returned. */
+        void committed(MessageId id) {
+            clock.committed(id);
+        }
 
         @Override
         public void published(dev.outbox.OutgoingMessage message, Duration sinceCreated) {
             published.incrementAndGet();
-            publishLatency.record(sinceCreated);
+            clock.published(message.envelope().messageId());
             if (message.envelope().type().equals(NotifiedLowProductQuantity.TYPE)) {
                 lowNotices.incrementAndGet();
             }
@@ -522,7 +532,7 @@ public final class Demo implements Callable<Integer> {
             String type = m.envelope().type();
             if (type.endsWith("ProductQuantityIncreased") || type.endsWith("ProductQuantityShipped")) {
                 consumed.incrementAndGet();
-                consumeLatency.record(Duration.between(m.envelope().createdAt(), Instant.now()));
+                clock.consumed(m.messageId());
             }
         }
 
@@ -531,6 +541,7 @@ public final class Demo implements Callable<Integer> {
             for (AtomicLong counter : List.of(appended, refused, published, consumed, skipped, notified, lowNotices)) {
                 counter.set(0);
             }
+            clock.reset();
             publishLatency.reset();
             consumeLatency.reset();
         }
@@ -574,6 +585,69 @@ public final class Demo implements Callable<Integer> {
                 last[1] = p;
                 last[2] = c;
                 last[3] = s;
+            }
+        }
+    }
+
+    /**
+     * When each stock event's command committed (the writer's commit returned), was acknowledged by the broker, and
+     * was consumed by the products view, all on this JVM's monotonic clock; records commit→publish and
+     * commit→consume once both ends of a pair are known, in whatever order they come (the relay may publish before the
+     * writer thread has noted its commit: that counts as zero). Only messages whose commit was noted are measured.
+     * Thread-safe.
+     */
+    static final class CommitClock {
+        private static final int COMMITTED = 0;
+        private static final int PUBLISHED = 1;
+        private static final int CONSUMED = 2;
+
+        private final Latency publish;
+        private final Latency consume;
+        /** Message id to its three times, 0 while unknown; removed once all three are. */
+        private final ConcurrentHashMap<Long, long[]> times = new ConcurrentHashMap<>();
+
+        CommitClock(Latency publish, Latency consume) {
+            this.publish = publish;
+            this.consume = consume;
+        }
+
+        void committed(MessageId id) {
+            note(id, COMMITTED);
+        }
+
+        void published(MessageId id) {
+            note(id, PUBLISHED);
+        }
+
+        void consumed(MessageId id) {
+            note(id, CONSUMED);
+        }
+
+        void reset() {
+            times.clear();
+        }
+
+        private void note(MessageId id, int what) {
+            long now = System.nanoTime();
+            long[] t = times.computeIfAbsent(id.value(), k -> new long[3]);
+            synchronized (t) {
+                if (t[what] != 0) {
+                    // A duplicate delivery or a second publish: the first one counts.
+                    return;
+                }
+                t[what] = now == 0 ? 1 : now;
+                if (t[COMMITTED] == 0) {
+                    return;
+                }
+                if (t[PUBLISHED] != 0 && what != CONSUMED) {
+                    publish.record(Duration.ofNanos(t[PUBLISHED] - t[COMMITTED]));
+                }
+                if (t[CONSUMED] != 0 && what != PUBLISHED) {
+                    consume.record(Duration.ofNanos(t[CONSUMED] - t[COMMITTED]));
+                }
+                if (t[PUBLISHED] != 0 && t[CONSUMED] != 0) {
+                    times.remove(id.value());
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.outbox.examples.warehouse;
 
+import dev.outbox.MessageId;
 import dev.outbox.store.jdbi.JdbiOutbox;
 import java.util.Objects;
 import org.jdbi.v3.core.Handle;
@@ -16,23 +17,28 @@ public final class Warehouse {
         this.outbox = Objects.requireNonNull(outbox, "outbox");
     }
 
-    /** Adds stock; creates the product at zero first if it is new. */
-    public void increase(Handle handle, String sku, int quantity) {
+    /**
+     * Adds stock; creates the product at zero first if it is new.
+     *
+     * @return the id of the event appended
+     */
+    public MessageId increase(Handle handle, String sku, int quantity) {
         requirePositive(quantity);
         handle.createUpdate("insert into warehouse_product (sku, quantity) values (:sku, :quantity)"
                         + " on conflict (sku) do update set quantity = warehouse_product.quantity + :quantity")
                 .bind("sku", sku)
                 .bind("quantity", quantity)
                 .execute();
-        outbox.in(handle).event(ProductQuantityIncreased.TYPE, new ProductQuantityIncreased(sku, quantity));
+        return outbox.in(handle).event(ProductQuantityIncreased.TYPE, new ProductQuantityIncreased(sku, quantity));
     }
 
     /**
      * Takes stock out.
      *
+     * @return the id of the event appended
      * @throws InsufficientQuantityOnHand if the product has less than {@code quantity}; nothing is changed
      */
-    public void ship(Handle handle, String sku, int quantity) {
+    public MessageId ship(Handle handle, String sku, int quantity) {
         requirePositive(quantity);
         int onHand = handle.createQuery("select quantity from warehouse_product where sku = :sku for update")
                 .bind("sku", sku)
@@ -46,7 +52,7 @@ public final class Warehouse {
                 .bind("sku", sku)
                 .bind("quantity", quantity)
                 .execute();
-        outbox.in(handle).event(ProductQuantityShipped.TYPE, new ProductQuantityShipped(sku, quantity));
+        return outbox.in(handle).event(ProductQuantityShipped.TYPE, new ProductQuantityShipped(sku, quantity));
     }
 
     /** The stock of a product as the command side knows it. */

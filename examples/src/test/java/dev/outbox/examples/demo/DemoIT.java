@@ -51,7 +51,11 @@ class DemoIT {
                 .contains("broker kafka, serializer json, 2 relay(s)")
                 .contains("products view     matches the command side for all 8 products")
                 .contains("stopped lanes     none")
-                .containsPattern("appended +\\d+/s +published +\\d+/s +consumed +\\d+/s");
+                .containsPattern("appended +\\d+/s +published +\\d+/s +consumed +\\d+/s")
+                .containsPattern(
+                        "commit->publish +p50 [0-9.]+ ms +p99 [0-9.]+ ms +\\(from the writer's commit returning")
+                .containsPattern(
+                        "commit->consume +p50 [0-9.]+ ms +p99 [0-9.]+ ms +\\(from the writer's commit returning");
     }
 
     @Test

@@ -5,6 +5,8 @@ import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
 import dev.outbox.spi.NewMessage;
 import dev.outbox.spi.SerializedPayload;
+import dev.outbox.spi.TopicRules;
+import dev.outbox.spi.Validation;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +22,7 @@ final class DefaultAppender implements Appender {
     private final int lanes;
     private final Map<String, String> defaultHeaders;
     private final AppendInterceptor interceptor;
+    private final TopicRules topicRules;
 
     DefaultAppender(
             Connection transaction,
@@ -28,7 +31,9 @@ final class DefaultAppender implements Appender {
             int maxPayloadBytes,
             int lanes,
             Map<String, String> defaultHeaders,
-            AppendInterceptor interceptor) {
+            AppendInterceptor interceptor,
+            TopicRules topicRules) {
+        this.topicRules = topicRules;
         this.transaction = transaction;
         this.store = store;
         this.serializer = serializer;
@@ -54,14 +59,24 @@ final class DefaultAppender implements Appender {
             if (m == null) {
                 throw new InvalidMessageException("messages[" + i + "] must not be null");
             }
-            if (m.payloadSize() > maxPayloadBytes) {
-                throw new InvalidMessageException("payload of " + m.payloadSize() + " bytes (topic " + m.topic()
-                        + ") is over the outbox's maxPayloadBytes of " + maxPayloadBytes);
-            }
+            checkTopic(m.topic(), "messages[" + i + "]");
             if (!defaultHeaders.isEmpty()) {
                 Map<String, String> merged = new LinkedHashMap<>(defaultHeaders);
                 merged.putAll(m.headers());
-                m = new Message(m.topic(), m.key(), m.type(), m.contentType(), m.payload(), merged);
+                try {
+                    m = new Message(m.topic(), m.key(), m.type(), m.contentType(), m.payload(), merged);
+                } catch (InvalidMessageException e) {
+                    throw new InvalidMessageException(
+                            "messages[" + i + "] (topic " + Validation.quote(m.topic())
+                                    + ") with the appender's headers: " + e.getMessage(),
+                            e);
+                }
+            }
+            long size = (long) m.payloadSize() + m.headerBytes();
+            if (size > maxPayloadBytes) {
+                throw new InvalidMessageException("payload of " + m.payloadSize() + " bytes and headers of "
+                        + m.headerBytes() + " bytes (topic " + Validation.quote(m.topic())
+                        + ") are over the outbox's maxPayloadBytes of " + maxPayloadBytes);
             }
             rows.add(new NewMessage(Lanes.laneOf(m.topic(), m.key(), lanes), m));
         }
@@ -139,9 +154,10 @@ final class DefaultAppender implements Appender {
     public MessageId event(String topic, String key, String type, Object event) {
         checkObject(event, "event");
         // Validate the cheap fields before paying for serialization.
-        MessageChecks.text(topic, "topic", Message.MAX_TOPIC_LENGTH);
+        MessageChecks.name(topic, "topic", Message.MAX_TOPIC_LENGTH);
+        checkTopic(topic, "topic");
         MessageChecks.optionalText(key, "key", 1024);
-        MessageChecks.text(type, "type", 255);
+        MessageChecks.name(type, "type", 255);
         SerializedPayload payload;
         try {
             payload = serializer.serialize(type, event);
@@ -179,13 +195,32 @@ final class DefaultAppender implements Appender {
         Map<String, String> merged = new LinkedHashMap<>(defaultHeaders);
         merged.putAll(MessageChecks.headers(headers, Envelope.RESERVED_HEADERS));
         return new DefaultAppender(
-                transaction, store, serializer, maxPayloadBytes, lanes, Map.copyOf(merged), interceptor);
+                transaction,
+                store,
+                serializer,
+                maxPayloadBytes,
+                lanes,
+                MessageChecks.headers(merged, Envelope.RESERVED_HEADERS),
+                interceptor,
+                topicRules);
+    }
+
+    /** The broker's rules; a rule that fails with anything but an InvalidMessageException is a bug of the rules. */
+    private void checkTopic(String topic, String what) {
+        try {
+            topicRules.check(topic);
+        } catch (InvalidMessageException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new InvalidMessageException(
+                    what + ": the broker's topic rules refused " + Validation.quote(topic) + ": " + e, e);
+        }
     }
 
     static String typeOf(Object value) {
         EventType annotation = value.getClass().getAnnotation(EventType.class);
         if (annotation != null) {
-            return MessageChecks.text(
+            return MessageChecks.name(
                     annotation.value(), "@EventType on " + value.getClass().getName(), 255);
         }
         String simple = value.getClass().getSimpleName();

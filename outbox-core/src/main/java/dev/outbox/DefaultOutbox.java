@@ -3,6 +3,7 @@ package dev.outbox;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
+import dev.outbox.spi.TopicRules;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
@@ -29,13 +30,16 @@ final class DefaultOutbox implements Outbox {
 
     private final Supplier<Map<String, String>> contextHeaders;
     private final AppendInterceptor interceptor;
+    private final TopicRules topicRules;
 
     DefaultOutbox(
             MessageStore store,
             MessageSerializer serializer,
             int maxPayloadBytes,
             Supplier<Map<String, String>> contextHeaders,
-            AppendInterceptor interceptor) {
+            AppendInterceptor interceptor,
+            TopicRules topicRules) {
+        this.topicRules = topicRules;
         this.contextHeaders = contextHeaders;
         this.interceptor = interceptor;
         this.store = store;
@@ -67,7 +71,8 @@ final class DefaultOutbox implements Outbox {
         } catch (InvalidMessageException e) {
             throw new InvalidMessageException("the outbox's contextHeaders gave a bad header: " + e.getMessage(), e);
         }
-        return new DefaultAppender(transaction, store, serializer, maxPayloadBytes, lanes, context, interceptor);
+        return new DefaultAppender(
+                transaction, store, serializer, maxPayloadBytes, lanes, context, interceptor, topicRules);
     }
 
     @Override
@@ -83,5 +88,10 @@ final class DefaultOutbox implements Outbox {
     @Override
     public int maxPayloadBytes() {
         return maxPayloadBytes;
+    }
+
+    @Override
+    public TopicRules topicRules() {
+        return topicRules;
     }
 }

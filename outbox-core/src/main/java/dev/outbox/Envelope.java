@@ -46,10 +46,10 @@ public record Envelope(
 
     public Envelope {
         Objects.requireNonNull(messageId, "messageId");
-        MessageChecks.text(source, "source", 255);
-        MessageChecks.text(topic, "topic", Message.MAX_TOPIC_LENGTH);
-        MessageChecks.text(type, "type", 255);
-        MessageChecks.text(contentType, "contentType", 255);
+        MessageChecks.name(source, "source", 255);
+        MessageChecks.name(topic, "topic", Message.MAX_TOPIC_LENGTH);
+        MessageChecks.name(type, "type", 255);
+        MessageChecks.name(contentType, "contentType", 255);
         Objects.requireNonNull(createdAt, "createdAt");
         headers = MessageChecks.headers(headers, RESERVED_HEADERS);
     }

@@ -7,8 +7,35 @@ import java.util.Map;
 final class MessageChecks {
     private MessageChecks() {}
 
-    /** A message field that must be present and not blank. */
+    /** A message field that must be present and not blank, with no control characters. */
     static String text(String value, String name, int maxLength) {
+        present(value, name, maxLength);
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw new InvalidMessageException(
+                        name + " must not contain control characters: " + Validation.quote(value));
+            }
+        }
+        return value;
+    }
+
+    /**
+     * A message field that names something and reaches logs and other systems (a topic, a type): {@link #text}, and
+     * shown as written on one line ({@link Validation#firstUnprintable}): no formatting characters such as U+202E, no
+     * line separators, no unpaired surrogates.
+     */
+    static String name(String value, String name, int maxLength) {
+        present(value, name, maxLength);
+        int bad = Validation.firstUnprintable(value);
+        if (bad >= 0) {
+            throw new InvalidMessageException(name + " must not contain control, formatting or separator characters;"
+                    + " found U+" + String.format("%04X", value.codePointAt(bad)) + " at index " + bad + " of "
+                    + Validation.quote(value));
+        }
+        return value;
+    }
+
+    private static void present(String value, String name, int maxLength) {
         if (value == null) {
             throw new InvalidMessageException(name + " must not be null");
         }
@@ -19,13 +46,6 @@ final class MessageChecks {
             throw new InvalidMessageException(
                     name + " must be at most " + maxLength + " characters, was " + value.length());
         }
-        for (int i = 0; i < value.length(); i++) {
-            if (Character.isISOControl(value.charAt(i))) {
-                throw new InvalidMessageException(
-                        name + " must not contain control characters: " + Validation.quote(value));
-            }
-        }
-        return value;
     }
 
     /** An optional message field: null passes, anything else must satisfy {@link #text}. */
@@ -33,24 +53,48 @@ final class MessageChecks {
         return value == null ? null : text(value, name, maxLength);
     }
 
-    /** Message headers: string pairs, names not blank, values not null, no reserved envelope names. */
+    /**
+     * Message headers: string pairs within {@link Message#MAX_HEADERS} and {@link Message#MAX_HEADER_BYTES}; names not
+     * blank, at most {@link Message#MAX_HEADER_NAME_BYTES} bytes, shown as written ({@link Validation#firstUnprintable})
+     * and not reserved for the envelope; values not null, with no control characters (CR, LF, NUL...), line
+     * separators or unpaired surrogates.
+     */
     static Map<String, String> headers(Map<String, String> headers, Iterable<String> reserved) {
         if (headers == null) {
             return Map.of();
         }
+        if (headers.size() > Message.MAX_HEADERS) {
+            throw new InvalidMessageException(
+                    "headers must be at most " + Message.MAX_HEADERS + ", were " + headers.size());
+        }
+        long bytes = 0;
         for (Map.Entry<?, ?> e : headers.entrySet()) {
             Object k = e.getKey();
             Object v = e.getValue();
             if (!(k instanceof String key) || key.isBlank()) {
                 throw new InvalidMessageException("header names must be non-blank strings, got " + Validation.quote(k));
             }
-            if (!(v instanceof String)) {
-                throw new InvalidMessageException(
-                        "header '" + key + "' must have a string value, got " + (v == null ? "null" : v.getClass()));
+            if (!(v instanceof String value)) {
+                throw new InvalidMessageException("header " + Validation.quote(key) + " must have a string value, got "
+                        + (v == null ? "null" : v.getClass()));
             }
-            if (key.length() > 255) {
-                throw new InvalidMessageException(
-                        "header name must be at most 255 characters: " + Validation.quote(key));
+            int nameBytes = Validation.utf8Length(key);
+            if (nameBytes > Message.MAX_HEADER_NAME_BYTES) {
+                throw new InvalidMessageException("header name must be at most " + Message.MAX_HEADER_NAME_BYTES
+                        + " bytes in UTF-8, was " + nameBytes + ": " + Validation.quote(key));
+            }
+            int badName = Validation.firstUnprintable(key);
+            if (badName >= 0) {
+                throw new InvalidMessageException("header name must not contain control, formatting or separator"
+                        + " characters; found U+" + String.format("%04X", key.codePointAt(badName)) + " at index "
+                        + badName + " of " + Validation.quote(key));
+            }
+            int badValue = firstBadValueChar(value);
+            if (badValue >= 0) {
+                throw new InvalidMessageException("header " + Validation.quote(key) + " must not contain control"
+                        + " characters, line separators or unpaired surrogates in its value; found U+"
+                        + String.format("%04X", (int) value.charAt(badValue)) + " at index " + badValue + " of "
+                        + Validation.quote(value));
             }
             for (String r : reserved) {
                 if (r.equalsIgnoreCase(key)) {
@@ -58,7 +102,38 @@ final class MessageChecks {
                             "header '" + key + "' is reserved for the envelope and set by the outbox");
                 }
             }
+            bytes += nameBytes + Validation.utf8Length(value);
+        }
+        if (bytes > Message.MAX_HEADER_BYTES) {
+            throw new InvalidMessageException("headers must take at most " + Message.MAX_HEADER_BYTES
+                    + " bytes in UTF-8 (names and values), took " + bytes);
         }
         return Map.copyOf(headers);
+    }
+
+    /** How many bytes the headers take in UTF-8, names and values. */
+    static int headerBytes(Map<String, String> headers) {
+        int bytes = 0;
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            bytes += Validation.utf8Length(e.getKey()) + Validation.utf8Length(e.getValue());
+        }
+        return bytes;
+    }
+
+    private static int firstBadValueChar(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                return i;
+            }
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -3,6 +3,7 @@ package dev.outbox;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
+import dev.outbox.spi.TopicRules;
 import dev.outbox.spi.Validation;
 import java.sql.Connection;
 import java.util.Map;
@@ -40,8 +41,13 @@ public interface Outbox {
     /** The serializer for events, notifications and entities. */
     MessageSerializer serializer();
 
-    /** The largest payload accepted, in bytes. */
+    /** The largest payload accepted, in bytes, the message's headers included. */
     int maxPayloadBytes();
+
+    /** The rules topics are checked against at append. Default {@link TopicRules#NEUTRAL}. */
+    default TopicRules topicRules() {
+        return TopicRules.NEUTRAL;
+    }
 
     /** A builder. */
     static Builder builder() {
@@ -61,6 +67,7 @@ public interface Outbox {
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
         private Supplier<Map<String, String>> contextHeaders = Map::of;
         private AppendInterceptor interceptor = AppendInterceptor.NONE;
+        private TopicRules topicRules = TopicRules.NEUTRAL;
 
         private Builder() {}
 
@@ -80,8 +87,8 @@ public interface Outbox {
         }
 
         /**
-         * The largest payload accepted, in bytes. Default {@value #DEFAULT_MAX_PAYLOAD_BYTES}; at most {@value
-         * #MAX_PAYLOAD_BYTES}.
+         * The largest payload accepted, in bytes, the bytes of the message's headers ({@link Message#headerBytes()})
+         * included. Default {@value #DEFAULT_MAX_PAYLOAD_BYTES}; at most {@value #MAX_PAYLOAD_BYTES}.
          */
         public Builder maxPayloadBytes(int maxPayloadBytes) {
             this.maxPayloadBytes = maxPayloadBytes;
@@ -120,13 +127,25 @@ public interface Outbox {
             return this;
         }
 
+        /**
+         * The topics the broker can take: a topic they refuse is refused at append with an {@link
+         * InvalidMessageException}, and nothing is written. Pass the broker's own, {@code broker.topicRules()} (the
+         * Guice {@code OutboxModule} does). Default {@link TopicRules#NEUTRAL}, which checks only what every {@link
+         * Message} obeys.
+         */
+        public Builder topicRules(TopicRules topicRules) {
+            this.topicRules = topicRules;
+            return this;
+        }
+
         /** @throws InvalidConfigurationException naming the bad setting */
         public Outbox build() {
             Validation.notNull(store, "store");
             Validation.positive(maxPayloadBytes, MAX_PAYLOAD_BYTES, "maxPayloadBytes");
             Validation.notNull(contextHeaders, "contextHeaders");
             Validation.notNull(interceptor, "interceptor");
-            return new DefaultOutbox(store, serializer, maxPayloadBytes, contextHeaders, interceptor);
+            Validation.notNull(topicRules, "topicRules");
+            return new DefaultOutbox(store, serializer, maxPayloadBytes, contextHeaders, interceptor, topicRules);
         }
     }
 }

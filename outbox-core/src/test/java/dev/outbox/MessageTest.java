@@ -108,7 +108,7 @@ class MessageTest {
                 .hasMessageContaining("type must be at most 255 characters");
         assertThatThrownBy(() -> new Message(TOPIC, null, "T", "x/y", new byte[0], Map.of("h".repeat(256), "v")))
                 .isInstanceOf(InvalidMessageException.class)
-                .hasMessageContaining("header name must be at most 255 characters");
+                .hasMessageContaining("header name must be at most 255 bytes in UTF-8");
         assertThat(new Message("t".repeat(Message.MAX_TOPIC_LENGTH), null, "T", "x/y", new byte[0], null).topic())
                 .hasSize(249);
     }

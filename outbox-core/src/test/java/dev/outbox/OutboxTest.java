@@ -230,7 +230,7 @@ class OutboxTest {
                 .hasMessageContaining("topic must be at most 249 characters");
         assertThatThrownBy(() -> appender.event("a\nb", "k", new Unkeyed("a")))
                 .isInstanceOf(InvalidMessageException.class)
-                .hasMessageContaining("topic must not contain control characters");
+                .hasMessageContaining("topic must not contain control, formatting or separator characters");
         assertThatThrownBy(() -> appender.event(TOPIC, " ", new Unkeyed("a")))
                 .isInstanceOf(InvalidMessageException.class)
                 .hasMessage("key must not be blank");

@@ -28,8 +28,9 @@ import java.util.function.Consumer;
  *
  * <p>Optional bindings it reads: every {@link PartitionMonitor} added with {@link #monitors}, a {@link RelayListener},
  * a {@link Clock}, an {@link AppendInterceptor} for the outbox and a {@link RelayBroker @RelayBroker} {@link Broker} for
- * the relay (by default the bound {@code Broker}), each set with {@link OptionalBinder}. The relay is built, not
- * started: call {@link Relay#start()} and, on shutdown, {@link Relay#close()}.
+ * the relay (by default the bound {@code Broker}), each set with {@link OptionalBinder}. The outbox checks topics
+ * against the bound broker's {@link Broker#topicRules()}, so a topic that broker cannot take is refused at append. The
+ * relay is built, not started: call {@link Relay#start()} and, on shutdown, {@link Relay#close()}.
  *
  * <pre>{@code
  * Injector injector = Guice.createInjector(
@@ -83,9 +84,14 @@ public final class OutboxModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Outbox outbox(MessageStore store, Optional<MessageSerializer> serializer, Optional<AppendInterceptor> interceptor) {
+    Outbox outbox(
+            MessageStore store,
+            Broker broker,
+            Optional<MessageSerializer> serializer,
+            Optional<AppendInterceptor> interceptor) {
         return Outbox.builder()
                 .store(store)
+                .topicRules(broker.topicRules())
                 .serializer(serializer.orElse(null))
                 .interceptor(interceptor.orElse(AppendInterceptor.NONE))
                 .build();

@@ -61,6 +61,14 @@ public interface Broker extends AutoCloseable {
     }
 
     /**
+     * The topics this broker can take, checked by the outbox at append so that a topic it would refuse is refused at
+     * the call that named it (G6). Default {@link TopicRules#NEUTRAL}: adapters override it.
+     */
+    default TopicRules topicRules() {
+        return TopicRules.NEUTRAL;
+    }
+
+    /**
      * Whether this broker publishes each {@link #publish} call atomically and exactly once (a Kafka transaction, with
      * what it delivered recorded in the same transaction). The relay then keeps one batch in flight per worker, deletes
      * it before it publishes the next, and calls {@link #takeOver} for every lane it claims before reading it. Default

@@ -46,6 +46,11 @@ public abstract class ForwardingBroker implements Broker {
     }
 
     @Override
+    public TopicRules topicRules() {
+        return delegate.topicRules();
+    }
+
+    @Override
     public boolean transactional() {
         return delegate.transactional();
     }

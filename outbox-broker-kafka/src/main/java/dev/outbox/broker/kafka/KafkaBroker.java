@@ -11,10 +11,12 @@ import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
 import dev.outbox.broker.kafka.internal.KafkaErrors;
 import dev.outbox.broker.kafka.internal.KafkaSubscription;
+import dev.outbox.broker.kafka.internal.KafkaTopicRules;
 import dev.outbox.broker.kafka.internal.TopicPatterns;
 import dev.outbox.broker.kafka.internal.TopicRegistry;
 import dev.outbox.broker.kafka.internal.WireHeaders;
 import dev.outbox.spi.Broker;
+import dev.outbox.spi.TopicRules;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,6 +146,15 @@ public final class KafkaBroker implements Broker {
     /** The settings it was created with. */
     public KafkaBrokerSettings settings() {
         return settings;
+    }
+
+    /**
+     * Kafka's topic names: ASCII letters, digits, {@code .}, {@code _} and {@code -}, at most 249 characters, neither
+     * {@code .} nor {@code ..}. The outbox refuses other topics at append.
+     */
+    @Override
+    public TopicRules topicRules() {
+        return KafkaTopicRules.INSTANCE;
     }
 
     // --- publishing --------------------------------------------------------------------------------------------------

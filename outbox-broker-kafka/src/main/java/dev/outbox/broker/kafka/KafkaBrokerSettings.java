@@ -9,6 +9,15 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.common.security.JaasContext;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * How {@link KafkaBroker} reaches Kafka and treats topics. Immutable, with value equality; built with {@link
@@ -34,6 +43,13 @@ import java.util.regex.Pattern;
  *   <li>admin: {@code request.timeout.ms} and {@code default.api.timeout.ms} from {@link Builder#adminTimeout},
  *       {@code metadata.recovery.strategy=none}.
  * </ul>
+ *
+ * <p>{@link Builder#build()} checks every client's configuration as the Kafka clients will parse it, without
+ * connecting: {@code bootstrap.servers} as {@code host:port} pairs, each property's type and allowed values (an unknown
+ * {@code compression.type}, a {@code max.in.flight.requests.per.connection} the idempotent producer refuses), and a
+ * {@code sasl.jaas.config} that does not parse. A client would refuse these only when it is first created, at the first
+ * publish or subscribe; here they fail at once, naming the property. Property names Kafka does not know are passed on
+ * (plugins read their own), as the clients do.
  */
 public final class KafkaBrokerSettings {
     private static final Pattern SECRET = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key).*");
@@ -157,6 +173,55 @@ public final class KafkaBrokerSettings {
         c.put("bootstrap.servers", bootstrapServers);
         c.put("client.id", clientId + "-admin");
         return c;
+    }
+
+    /**
+     * Parses each client's configuration as the client itself will, without connecting, so that what it would refuse
+     * at the first publish or subscribe fails at {@code build()}.
+     */
+    private void checkClients() {
+        Map<String, Object> p = producerConfig();
+        p.put("key.serializer", ByteArraySerializer.class);
+        p.put("value.serializer", ByteArraySerializer.class);
+        parse("producer", () -> new ProducerConfig(p));
+        Map<String, Object> c = consumerConfig("outbox-settings-check", "check");
+        c.put("key.deserializer", ByteArrayDeserializer.class);
+        c.put("value.deserializer", ByteArrayDeserializer.class);
+        parse("consumer", () -> new ConsumerConfig(c));
+        parse("admin", () -> new AdminClientConfig(adminConfig()));
+        for (Map.Entry<String, Map<String, String>> e : Map.of(
+                        "common", common, "producer", producer, "consumer", consumer, "admin", admin)
+                .entrySet()) {
+            String jaas = e.getValue().get("sasl.jaas.config");
+            if (jaas != null) {
+                try {
+                    JaasContext.loadClientContext(Map.of("sasl.jaas.config", new Password(jaas)));
+                } catch (RuntimeException ex) {
+                    // The parser's message may quote the configuration, password included: it is not passed on.
+                    throw new InvalidConfigurationException(e.getKey() + " property sasl.jaas.config is not a JAAS"
+                            + " configuration the Kafka clients accept (one 'LoginModule flag option=\"value\" ...;'"
+                            + " entry, a login module Kafka allows); the value is not shown as it may hold a secret");
+                }
+            }
+        }
+    }
+
+    private void parse(String client, Runnable config) {
+        try {
+            config.run();
+        } catch (KafkaException e) {
+            String message = String.valueOf(e.getMessage());
+            for (Map<String, String> properties : java.util.List.of(common, producer, consumer, admin)) {
+                for (Map.Entry<String, String> property : properties.entrySet()) {
+                    if (SECRET.matcher(property.getKey()).matches()
+                            && !property.getValue().isBlank()) {
+                        message = message.replace(property.getValue(), "[hidden]");
+                    }
+                }
+            }
+            throw new InvalidConfigurationException(
+                    "the Kafka " + client + " would refuse its configuration: " + Validation.quote(message), e);
+        }
     }
 
     @Override
@@ -327,7 +392,22 @@ public final class KafkaBrokerSettings {
                 forbidden(p, "group.id", "a subscription's group is its name");
                 fixed(p, "enable.auto.commit", "false");
             }
-            return new KafkaBrokerSettings(this);
+            checkBootstrapServers(bootstrapServers);
+            KafkaBrokerSettings settings = new KafkaBrokerSettings(this);
+            settings.checkClients();
+            return settings;
+        }
+
+        private static void checkBootstrapServers(String servers) {
+            for (String server : servers.split(",", -1)) {
+                String s = server.trim();
+                Integer port = s.isEmpty() ? null : Utils.getPort(s);
+                if (s.isEmpty() || Utils.getHost(s) == null || port == null || port < 1 || port > 65535) {
+                    throw new InvalidConfigurationException("bootstrapServers must be host:port pairs separated by"
+                            + " commas; " + Validation.quote(s) + " is not one (in " + Validation.quote(servers)
+                            + ")");
+                }
+            }
         }
 
         private static void checkProperties(Map<String, String> properties, String which) {

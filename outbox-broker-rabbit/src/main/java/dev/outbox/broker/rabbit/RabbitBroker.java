@@ -9,7 +9,9 @@ import dev.outbox.SubscriptionSpec;
 import dev.outbox.broker.rabbit.internal.ManagedConnection;
 import dev.outbox.broker.rabbit.internal.Publisher;
 import dev.outbox.broker.rabbit.internal.RabbitSubscription;
+import dev.outbox.broker.rabbit.internal.RoutingKeyRules;
 import dev.outbox.spi.Broker;
+import dev.outbox.spi.TopicRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -204,6 +206,15 @@ public final class RabbitBroker implements Broker {
         if (closed) {
             throw new IllegalStateException("the RabbitMQ broker is closed");
         }
+    }
+
+    /**
+     * RabbitMQ's routing keys: at most 255 bytes in UTF-8, no control characters. The outbox refuses other topics at
+     * append.
+     */
+    @Override
+    public TopicRules topicRules() {
+        return RoutingKeyRules.INSTANCE;
     }
 
     /** {@code rabbitmq}. */

@@ -48,6 +48,12 @@ public final class Publisher implements AutoCloseable {
     private static final long SWEEP_MILLIS = 50;
     private static final int MAX_ROUTING_KEY_BYTES = 255;
 
+    /** More than the frame and the fixed properties of a message take, without the headers: type, id, source... */
+    private static final long PROPERTIES_BOUND = 4096;
+
+    /** More than a header entry takes besides its name and value: a length byte, a type byte, a 4-byte length. */
+    private static final long HEADER_ENTRY_BOUND = 8;
+
     private final RabbitBrokerSettings settings;
     private final ManagedConnection connection;
     private final Semaphore window;
@@ -181,6 +187,38 @@ public final class Publisher implements AutoCloseable {
         if (keyBytes > MAX_ROUTING_KEY_BYTES) {
             return "topic of message " + m.envelope().messageId() + " is " + keyBytes
                     + " bytes in UTF-8: an AMQP routing key holds at most " + MAX_ROUTING_KEY_BYTES;
+        }
+        return headersOverFrame(m);
+    }
+
+    /**
+     * Whether the message's properties and headers are too large for one frame of the connection: the client would
+     * refuse them on every attempt (after taking a confirm sequence number for a message it never sends), so the
+     * message fails fatally here instead. Counted exactly only when a cheap upper bound says it may not fit.
+     */
+    private String headersOverFrame(OutgoingMessage m) {
+        int frameMax = connection.get().getFrameMax();
+        if (frameMax <= 0) {
+            return null;
+        }
+        Map<String, String> headers = m.envelope().toHeaders();
+        long bound = PROPERTIES_BOUND;
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            bound += 3L * (h.getKey().length() + h.getValue().length()) + HEADER_ENTRY_BOUND;
+        }
+        if (bound <= frameMax) {
+            return null;
+        }
+        int size;
+        try {
+            size = Wire.properties(m.envelope()).toFrame(0, m.payload().length).size();
+        } catch (IOException | RuntimeException e) {
+            return "the properties and headers of message " + m.envelope().messageId() + " cannot be encoded: " + e;
+        }
+        if (size > frameMax) {
+            return "the properties and headers of message " + m.envelope().messageId() + " take " + size
+                    + " bytes, more than the connection's frame_max of " + frameMax
+                    + " bytes that RabbitMQ allows for them";
         }
         return null;
     }

@@ -29,6 +29,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /** The command line in-process against a real PostgreSQL, with lanes stopped by a real relay. */
@@ -292,6 +294,39 @@ class OutboxAdminIT {
         Result badLanes = raw("schema", "--lanes", "0");
         assertThat(badLanes.code()).isEqualTo(OutboxAdmin.EXIT_USAGE);
         assertThat(badLanes.err()).contains("--lanes must be between 1 and 4096");
+    }
+
+    /**
+     * Every kind of bad {@code --schema} exits as docs/admin.md promises: 2 for a name that breaks the rule (checked
+     * before any connection), 4 for a valid name with no outbox tables under it, a reserved word included.
+     */
+    @ParameterizedTest(name = "--schema {0} exits {1}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "Public | 2 | --schema must be an SQL name",
+                "billing; drop table x | 2 | --schema must be an SQL name",
+                "'' | 2 | --schema",
+                "pg_catalog | 2 | must not start with 'pg_'",
+                "9lives | 2 | --schema must be an SQL name",
+                "sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss | 2 | at most 63",
+                "no_such_schema_here | 4 | no outbox tables",
+                "user | 4 | no outbox tables",
+            })
+    void aBadSchemaExitsWithTheDocumentedCode(String schema, int code, String says) {
+        Result r = raw(
+                "status",
+                "--jdbc-url",
+                TestPostgres.get().url(),
+                "--user",
+                TestPostgres.get().user(),
+                "--schema",
+                schema,
+                "--table-prefix",
+                prefix);
+
+        assertThat(r.code()).as(r.err()).isEqualTo(code);
+        assertThat(r.err()).contains(says);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.outbox;
 
+import dev.outbox.spi.Validation;
 import java.time.Duration;
 import java.util.List;
 
@@ -34,9 +35,12 @@ public interface RelayListener {
      */
     default void backlog(List<LaneBacklog> lanes) {}
 
-    /** One listener that tells each of {@code listeners} in turn. */
+    /** One listener that tells each of {@code listeners} in turn.
+     *
+     * @throws dev.outbox.InvalidConfigurationException if the list or one of its elements is null, naming its index
+     */
     static RelayListener all(List<? extends RelayListener> listeners) {
-        List<RelayListener> copy = List.copyOf(listeners);
+        List<RelayListener> copy = List.copyOf(Validation.elements(listeners, "listeners"));
         return new RelayListener() {
             @Override
             public void roundCompleted(int fetched, int published, int failed, Duration elapsed) {

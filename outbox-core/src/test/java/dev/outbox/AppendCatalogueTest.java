@@ -199,6 +199,13 @@ class AppendCatalogueTest {
                         (Runnable) () -> SubscriptionSpec.builder("s").patterns("a", null),
                         "patterns[1] must not be null"),
                 Arguments.of(
+                        (Runnable) () -> dev.outbox.spi.PartitionMonitor.all(
+                                java.util.Arrays.asList(dev.outbox.spi.PartitionMonitor.NOOP, null)),
+                        "monitors[1] must not be null"),
+                Arguments.of(
+                        (Runnable) () -> RelayListener.all(java.util.Arrays.asList(null, RelayListener.NOOP)),
+                        "listeners[0] must not be null"),
+                Arguments.of(
                         (Runnable) () -> SubscriptionSpec.builder("s").patterns((String[]) null),
                         "patterns must not be null"),
                 Arguments.of(

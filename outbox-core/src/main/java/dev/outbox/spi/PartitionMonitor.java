@@ -25,9 +25,12 @@ public interface PartitionMonitor {
     /** A lane's oldest waiting message is older than the relay's {@code lagThreshold}. */
     default void laneBehind(int lane, Duration oldestAge) {}
 
-    /** One monitor that tells each of {@code monitors} in turn. */
+    /** One monitor that tells each of {@code monitors} in turn.
+     *
+     * @throws dev.outbox.InvalidConfigurationException if the list or one of its elements is null, naming its index
+     */
     static PartitionMonitor all(List<? extends PartitionMonitor> monitors) {
-        List<PartitionMonitor> copy = List.copyOf(monitors);
+        List<PartitionMonitor> copy = List.copyOf(Validation.elements(monitors, "monitors"));
         return new PartitionMonitor() {
             @Override
             public void laneStopped(StoppedLane stopped) {

@@ -2,6 +2,7 @@ package dev.outbox.consumer.dedup;
 
 import dev.outbox.IncomingMessage;
 import dev.outbox.InvalidMessageException;
+import dev.outbox.spi.Validation;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -48,7 +49,7 @@ public interface DedupListener {
      * the others from hearing.
      */
     static DedupListener all(List<? extends DedupListener> listeners) {
-        List<DedupListener> copy = List.copyOf(listeners);
+        List<DedupListener> copy = List.copyOf(Validation.elements(listeners, "listeners"));
         return new DedupListener() {
             private final Logger log = LoggerFactory.getLogger(DedupListener.class);
 

@@ -49,9 +49,27 @@ public final class DeadLetterHeaders {
 
     private DeadLetterHeaders() {}
 
-    /** {@code error}'s message cut to {@link #MAX_ERROR_LENGTH}, or its class name when it has no message. */
+    /**
+     * {@code error}'s message cut to {@link #MAX_ERROR_LENGTH}, or its class name when it has no message, on one line:
+     * line breaks and other control characters (which a header value may not hold, see {@link Message}) written as
+     * {@code \}{@code uXXXX}, so that the dead letter's envelope stays valid for whoever consumes the dead letters.
+     */
     public static String error(Throwable error) {
         String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
-        return message.length() <= MAX_ERROR_LENGTH ? message : message.substring(0, MAX_ERROR_LENGTH - 3) + "...";
+        StringBuilder out = new StringBuilder(Math.min(message.length(), MAX_ERROR_LENGTH));
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            boolean paired = Character.isHighSurrogate(c)
+                            && i + 1 < message.length()
+                            && Character.isLowSurrogate(message.charAt(i + 1))
+                    || Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(message.charAt(i - 1));
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || Character.isSurrogate(c) && !paired) {
+                out.append(String.format("\\u%04X", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        String line = out.toString();
+        return line.length() <= MAX_ERROR_LENGTH ? line : line.substring(0, MAX_ERROR_LENGTH - 3) + "...";
     }
 }

@@ -51,7 +51,7 @@ public record Envelope(
         MessageChecks.name(type, "type", 255);
         MessageChecks.name(contentType, "contentType", 255);
         Objects.requireNonNull(createdAt, "createdAt");
-        headers = MessageChecks.headers(headers, RESERVED_HEADERS);
+        headers = MessageChecks.headerFields(headers, RESERVED_HEADERS);
     }
 
     /** The envelope as string headers: the reserved fields (but topic, which brokers carry natively) and the user's. */

@@ -54,16 +54,33 @@ final class MessageChecks {
     }
 
     /**
-     * Message headers: string pairs within {@link Message#MAX_HEADERS} and {@link Message#MAX_HEADER_BYTES}; names not
-     * blank, at most {@link Message#MAX_HEADER_NAME_BYTES} bytes, shown as written ({@link Validation#firstUnprintable})
-     * and not reserved for the envelope; values not null, with no control characters (CR, LF, NUL...), line
-     * separators or unpaired surrogates.
+     * Message headers as appended: {@link #headerFields}, and within {@link Message#MAX_HEADERS} and {@link
+     * Message#MAX_HEADER_BYTES}.
      */
     static Map<String, String> headers(Map<String, String> headers, Iterable<String> reserved) {
+        return headers(headers, reserved, true);
+    }
+
+    /**
+     * Headers of an envelope: {@link #headerFields} only. An envelope carries what was appended (already within the
+     * limits) or what a consumer received, such as a dead letter with its dead-letter headers added, which may go
+     * past the limits of an append and must still be read.
+     */
+    static Map<String, String> headerFields(Map<String, String> headers, Iterable<String> reserved) {
+        return headers(headers, reserved, false);
+    }
+
+    /**
+     * String pairs; names not blank, at most {@link Message#MAX_HEADER_NAME_BYTES} bytes, shown as written ({@link
+     * Validation#firstUnprintable}) and not reserved for the envelope; values not null, with no control characters
+     * (CR, LF, NUL...), line separators or unpaired surrogates; with {@code limits}, at most {@link
+     * Message#MAX_HEADERS} of at most {@link Message#MAX_HEADER_BYTES} together.
+     */
+    private static Map<String, String> headers(Map<String, String> headers, Iterable<String> reserved, boolean limits) {
         if (headers == null) {
             return Map.of();
         }
-        if (headers.size() > Message.MAX_HEADERS) {
+        if (limits && headers.size() > Message.MAX_HEADERS) {
             throw new InvalidMessageException(
                     "headers must be at most " + Message.MAX_HEADERS + ", were " + headers.size());
         }
@@ -104,7 +121,7 @@ final class MessageChecks {
             }
             bytes += nameBytes + Validation.utf8Length(value);
         }
-        if (bytes > Message.MAX_HEADER_BYTES) {
+        if (limits && bytes > Message.MAX_HEADER_BYTES) {
             throw new InvalidMessageException("headers must take at most " + Message.MAX_HEADER_BYTES
                     + " bytes in UTF-8 (names and values), took " + bytes);
         }

@@ -127,4 +127,29 @@ class EnvelopeTest {
                 .isInstanceOf(InvalidMessageException.class)
                 .hasMessage("contentType must not be blank");
     }
+
+    @Test
+    void aDeadLetterKeepsItsEnvelopeReadableWhateverTheErrorAndHeaderCount() {
+        Map<String, String> wire = new java.util.HashMap<>(envelope.toHeaders());
+        for (int i = 0; i < Message.MAX_HEADERS; i++) {
+            wire.put("h" + i, "v");
+        }
+        String error = DeadLetterHeaders.error(new IllegalStateException("ERROR: duplicate key\r\n  Detail: \u0000x"));
+        wire.put(DeadLetterHeaders.ERROR, error);
+
+        assertThat(error).isEqualTo("ERROR: duplicate key\\u000D\\u000A  Detail: \\u0000x");
+        assertThat(Envelope.fromHeaders(TOPIC, wire).headers())
+                .containsEntry(DeadLetterHeaders.ERROR, error)
+                .hasSize(Message.MAX_HEADERS + 2);
+    }
+
+    @Test
+    void anEnvelopeRefusesControlCharactersInHeadersAsAMessageDoes() {
+        Map<String, String> wire = new java.util.HashMap<>(envelope.toHeaders());
+        wire.put("tenant", "acme\r\nforged");
+
+        assertThatThrownBy(() -> Envelope.fromHeaders(TOPIC, wire))
+                .isInstanceOf(InvalidMessageException.class)
+                .hasMessageContaining("U+000D");
+    }
 }

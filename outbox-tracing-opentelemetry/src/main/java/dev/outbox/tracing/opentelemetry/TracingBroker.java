@@ -1,7 +1,6 @@
 package dev.outbox.tracing.opentelemetry;
 
 import dev.outbox.Envelope;
-import dev.outbox.InvalidMessageException;
 import dev.outbox.MessageHandler;
 import dev.outbox.OutboxException;
 import dev.outbox.OutgoingMessage;
@@ -122,15 +121,8 @@ final class TracingBroker extends ForwardingBroker {
         Map<String, String> headers = new LinkedHashMap<>(e.headers());
         // Only the span's context: the relay's thread has no baggage of the producer's to pass on.
         propagator.inject(Context.root().with(span), headers, Headers.INSTANCE);
-        Envelope traced;
-        try {
-            traced = new Envelope(
-                    e.messageId(), e.source(), e.topic(), e.key(), e.type(), e.contentType(), e.createdAt(), headers);
-        } catch (InvalidMessageException full) {
-            // The message's own headers leave no room for the context (their count or size is at the limit): it is
-            // published as appended, untraced downstream, rather than failed for a header it never asked for.
-            return m;
-        }
+        Envelope traced = new Envelope(
+                e.messageId(), e.source(), e.topic(), e.key(), e.type(), e.contentType(), e.createdAt(), headers);
         return new OutgoingMessage(traced, m.payload(), m.lane(), m.attempt());
     }
 

@@ -308,22 +308,6 @@ class OutboxTracingTest {
     }
 
     @Test
-    void aMessageWhoseHeadersLeaveNoRoomForTheContextIsPublishedAsAppended() {
-        RecordingBroker recording = new RecordingBroker();
-        Broker broker = tracing.broker(recording);
-        Map<String, String> full = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < dev.outbox.Message.MAX_HEADERS; i++) {
-            full.put("h" + i, "v");
-        }
-
-        broker.publish(List.of(outgoing(9, full, 1)));
-
-        assertThat(recording.published()).hasSize(1);
-        assertThat(recording.published().get(0).envelope().headers()).isEqualTo(full);
-        assertThat(span("publish " + TOPIC)).hasNoParent();
-    }
-
-    @Test
     void aFailedPublishEndsItsSpanWithTheErrorAndWhetherItIsRetried() {
         RecordingBroker recording = new RecordingBroker()
                 .failWhen(m -> Optional.of(

@@ -470,7 +470,7 @@ final class Worker {
         int limit = Math.min(s.batchSize(), room());
         List<LaneCursor> cursors = new ArrayList<>(lanes.size());
         for (Lane lane : lanes.values()) {
-            int laneLimit = !lane.takenOver ? 0 : lane.mode == Mode.RUNNING ? limit : lane.reads() ? 1 : 0;
+            int laneLimit = !lane.reads() ? 0 : lane.mode == Mode.RUNNING ? limit : 1;
             cursors.add(new LaneCursor(lane.number, lane.position, laneLimit));
         }
         appended = false;
@@ -504,6 +504,7 @@ final class Worker {
                 continue;
             }
             boolean send = lane.takenOver
+                    && !lane.failing
                     && !blocked.contains(lane.number)
                     && (lane.mode == Mode.RUNNING || (lane.mode == Mode.PROBING && probed.add(lane.number)));
             if (!send) {
@@ -576,6 +577,9 @@ final class Worker {
         }
         sent.done = true;
         sent.error = error;
+        if (error != null) {
+            lane.failing = true;
+        }
         while (!lane.inFlight.isEmpty() && lane.inFlight.peekFirst().done) {
             Sent head = lane.inFlight.pollFirst();
             inFlight--;
@@ -605,6 +609,7 @@ final class Worker {
      * below them all, and the lane backs off or stops.
      */
     private void failed(Lane lane, Sent head) {
+        lane.failing = false;
         long lowest = head.id();
         lane.known.remove(head.id());
         for (Sent later : lane.inFlight) {
@@ -669,6 +674,7 @@ final class Worker {
     }
 
     private void discardInFlight(Lane lane) {
+        lane.failing = false;
         for (Sent sent : lane.inFlight) {
             sent.discarded = true;
             lane.known.remove(sent.id());

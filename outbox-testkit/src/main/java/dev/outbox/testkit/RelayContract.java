@@ -281,7 +281,9 @@ public abstract class RelayContract {
         assertThat(relay.stoppedLanes()).containsExactly(stop);
         assertThat(store.stoppedLanes()).extracting(StoppedLane::lane).containsExactly(poisonLane);
         assertThat(TestRelays.backlog(store, poisonLane)).isEqualTo(2);
-        assertThat(firstAcknowledgedByKey().keySet()).containsExactlyInAnyOrderElementsOf(otherKeys);
+        assertThat(firstAcknowledgedByKey().keySet())
+                .containsExactlyInAnyOrderElementsOf(
+                        otherKeys.stream().map(this::keyOf).toList());
         assertThat(got.ids()).doesNotContain(poison.value(), afterPoison.value());
 
         // Still stopped later: nothing of the lane is tried again on its own, while other lanes flow.
@@ -296,7 +298,7 @@ public abstract class RelayContract {
         relay.restart(poisonLane);
         await().atMost(timeout())
                 .until(() -> stored(store) == 0 && got.ids().containsAll(List.of(poison.value(), afterPoison.value())));
-        assertThat(firstAcknowledgedByKey().get("bad-key")).containsExactly(poison.value(), afterPoison.value());
+        assertThat(firstAcknowledgedByKey().get(keyOf("bad-key"))).containsExactly(poison.value(), afterPoison.value());
         assertThat(got.firstSeen(topic(), "bad-key")).containsExactly(poison.value(), afterPoison.value());
         got.assertFirstSeenInKeyOrder();
         assertThat(monitor.restarted()).containsExactly(poisonLane);
@@ -313,6 +315,7 @@ public abstract class RelayContract {
     /** G4: retriable failures, {@code maxAttempts} of them, stop the lane too. */
     @Test
     public final void retriableFailuresStopTheLaneAfterMaxAttempts() {
+        ReceivedMessages got = subscribe(topic("#"));
         MessageId stuck = appendCommitted("k", "stuck");
         broker.failWhen(m -> Optional.of(new RetriableException("timeout")));
         start(relay(store).maxAttempts(3));
@@ -323,6 +326,7 @@ public abstract class RelayContract {
         assertThat(broker.attempted()).hasSize(3);
         assertThat(broker.published()).isEmpty();
         assertThat(stored(store)).isEqualTo(1);
+        assertThat(got.arrivals()).isEmpty();
     }
 
     /** An operator skips a stopped lane's head: it is parked, the lane flows, and a replay publishes it again. */
@@ -340,7 +344,7 @@ public abstract class RelayContract {
         ParkedMessage parked = relay.skip(monitor.stopped().get(0).lane());
         assertThat(parked.messageId()).isEqualTo(poison);
         await().atMost(timeout()).until(() -> stored(store) == 0 && got.ids().contains(next.value()));
-        assertThat(firstAcknowledgedByKey().get("k")).containsExactly(next.value());
+        assertThat(firstAcknowledgedByKey().get(keyOf("k"))).containsExactly(next.value());
         assertThat(got.ids()).containsExactly(next.value());
         assertThat(store.parked()).extracting(ParkedMessage::messageId).containsExactly(poison);
 
@@ -355,6 +359,7 @@ public abstract class RelayContract {
     /** {@code drainNow} publishes everything waiting on the caller's thread, without starting the relay. */
     @Test
     public final void drainNowPublishesOnTheCallersThread() {
+        ReceivedMessages got = subscribe(topic("#"));
         List<Long> ids = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
             ids.add(appendCommitted("k" + (i % 3), Integer.toString(i)).value());
@@ -368,6 +373,8 @@ public abstract class RelayContract {
         assertThat(stored(store)).isZero();
         assertThat(firstAcknowledgedByKey()).isEqualTo(byKey(ids));
         assertThat(relay.drainNow().published()).isZero();
+        await().atMost(timeout()).until(() -> got.ids().containsAll(ids));
+        got.assertFirstSeenInKeyOrder();
     }
 
     /**
@@ -486,7 +493,7 @@ public abstract class RelayContract {
         assertThat(got.firstSeen(topic(), "slow")).containsExactly(early.value(), next.value());
         assertThat(got.firstSeen(topic(), neighbour)).containsExactlyElementsOf(later);
         got.assertFirstSeenInKeyOrder();
-        assertThat(firstAcknowledgedByKey().get("slow")).containsExactly(early.value(), next.value());
+        assertThat(firstAcknowledgedByKey().get(keyOf("slow"))).containsExactly(early.value(), next.value());
         assertThat(monitor.stopped()).isEmpty();
         assertThat(relay.stoppedLanes()).isEmpty();
     }
@@ -562,28 +569,41 @@ public abstract class RelayContract {
         }
     }
 
-    /** Per key, the ids in the order the broker first acknowledged them: what a deduplicating consumer applies. */
+    /**
+     * Per topic and key ({@code topic/key}), the ids in the order the broker first acknowledged them: what a
+     * deduplicating consumer applies.
+     */
     private Map<String, List<Long>> firstAcknowledgedByKey() {
         Map<String, List<Long>> byKey = new LinkedHashMap<>();
         Set<Long> seen = new HashSet<>();
         for (OutgoingMessage m : broker.published()) {
             if (seen.add(m.envelope().messageId().value())) {
-                byKey.computeIfAbsent(m.envelope().key(), k -> new ArrayList<>())
+                byKey.computeIfAbsent(keyOf(m), k -> new ArrayList<>())
                         .add(m.envelope().messageId().value());
             }
         }
         return byKey;
     }
 
-    /** Per key, the given ids of that key as acknowledged, in id order: what {@link #firstAcknowledgedByKey} must be. */
+    private static String keyOf(OutgoingMessage m) {
+        return m.envelope().topic() + "/" + m.envelope().key();
+    }
+
+    /** The {@code topic/key} of {@code key} in the scenarios' one topic. */
+    private String keyOf(String key) {
+        return topic() + "/" + key;
+    }
+
+    /**
+     * Per topic and key, the given ids of that key as acknowledged, in id order: what {@link #firstAcknowledgedByKey}
+     * must be.
+     */
     private Map<String, List<Long>> byKey(Collection<Long> ids) {
-        Map<Long, String> keyOf = new HashMap<>();
-        broker.published()
-                .forEach(m ->
-                        keyOf.put(m.envelope().messageId().value(), m.envelope().key()));
+        Map<Long, String> keys = new HashMap<>();
+        broker.published().forEach(m -> keys.put(m.envelope().messageId().value(), keyOf(m)));
         Map<String, List<Long>> byKey = new HashMap<>();
         ids.stream().sorted().forEach(id -> byKey.computeIfAbsent(
-                        Optional.ofNullable(keyOf.get(id)).orElse("never acknowledged"), k -> new ArrayList<>())
+                        Optional.ofNullable(keys.get(id)).orElse("never acknowledged"), k -> new ArrayList<>())
                 .add(id));
         return byKey;
     }

@@ -21,6 +21,7 @@ import dev.outbox.StoppedLane;
 import dev.outbox.StoreException;
 import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
+import dev.outbox.memory.RecordingMonitor;
 import dev.outbox.spi.Broker;
 import dev.outbox.spi.FetchRequest;
 import dev.outbox.spi.Fetched;

@@ -16,7 +16,7 @@ import dev.outbox.store.jdbi.JdbiOutbox;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.ReceivedMessages;
-import dev.outbox.testkit.RecordingMonitor;
+import dev.outbox.memory.RecordingMonitor;
 import dev.outbox.testkit.TestRelays;
 import dev.outbox.testkit.TestTransactions;
 import java.nio.charset.StandardCharsets;

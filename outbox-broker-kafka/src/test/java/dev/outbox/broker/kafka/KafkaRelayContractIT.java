@@ -26,7 +26,7 @@ class KafkaRelayContractIT extends RelayContract {
     static void connect() {
         // Pattern subscriptions find the topics the relay creates on the consumer's next metadata refresh.
         broker = KafkaBroker.create(TestKafka.settings(EmbeddedKafka.shared(), 4)
-                .consumerProperty("metadata.max.age.ms", "1000")
+                .consumerProperty("metadata.max.age.ms", "200")
                 .build());
     }
 

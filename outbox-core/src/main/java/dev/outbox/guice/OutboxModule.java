@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  * <pre>{@code
  * Injector injector = Guice.createInjector(
  *         new OutboxModule("warehouse"),
- *         new JdbiStoreModule(JdbiMessageStore.builder(jdbi)),
+ *         new JdbiStoreModule(), // reads the Jdbi bound by your own module
  *         new KafkaBrokerModule(kafkaSettings),
  *         new JacksonSerializerModule());
  * injector.getInstance(Relay.class).start();

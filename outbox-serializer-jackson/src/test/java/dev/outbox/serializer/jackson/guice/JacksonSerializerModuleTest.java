@@ -16,6 +16,7 @@ import dev.outbox.serializer.jackson.JacksonMessageSerializer;
 import dev.outbox.spi.Broker;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spi.MessageStore;
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -96,11 +97,17 @@ class JacksonSerializerModuleTest {
         assertThat(outbox.serializer()).isSameAs(injector.getInstance(MessageSerializer.class));
     }
 
-    /** A port that answers only {@code lanes()}: enough for the outbox to be built, nothing is appended here. */
+    /**
+     * A port that answers only {@code lanes()} and its default methods (such as the broker's topic rules): enough for
+     * the outbox to be built, nothing is appended here.
+     */
     private static <T> T stub(Class<T> port) {
         return port.cast(Proxy.newProxyInstance(port.getClassLoader(), new Class<?>[] {port}, (proxy, method, args) -> {
             if (method.getName().equals("lanes")) {
                 return 8;
+            }
+            if (method.isDefault()) {
+                return InvocationHandler.invokeDefault(proxy, method, args);
             }
             throw new UnsupportedOperationException(method.getName());
         }));

@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * <p>Order across channels: RabbitMQ keeps the order of one channel only. When a message fails (lost with its channel,
  * refused, never sent), the caller may already have queued later messages of the same topic and key; sent on the next
  * channel, they would arrive ahead of the failed one's retry. So a failure fences its topic and key: later messages of
- * it fail retriably without being sent, until the failed message (or an earlier one) or a retry comes again. A channel
- * that is replaced has its unconfirmed messages failed, and their keys fenced, before anything goes out on the new one.
+ * it fail retriably without being sent, until the failed message (or an earlier one) or a retry comes again, or for at
+ * most {@link #FENCE_NANOS} (a caller that gave the failed message up, an operator who skipped it). A channel that is
+ * replaced has its unconfirmed messages failed, and their keys fenced, before anything goes out on the new one.
  */
 public final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
@@ -68,7 +69,20 @@ public final class Publisher implements AutoCloseable {
     /** Every message not yet known settled, in publish order (which is deadline order). */
     private final ConcurrentLinkedQueue<PendingPublish> outstanding = new ConcurrentLinkedQueue<>();
     /** Topic and key of a failed message -> its id: later messages of that key are not sent until it comes again. */
-    private final ConcurrentHashMap<String, Long> fences = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Fence> fences = new ConcurrentHashMap<>();
+
+    /**
+     * How long a fence holds at most: far longer than a caller takes to learn of a failure and stop sending behind it
+     * (the relay: one step of its loop), short enough that a caller that moves on is refused only briefly.
+     */
+    private static final long FENCE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /** The lowest failed message of a topic and key, and when the fence was put up. */
+    private record Fence(long id, long sinceNanos) {
+        Fence lower(Fence other) {
+            return other.id < id ? other : this;
+        }
+    }
 
     private final ScheduledThreadPoolExecutor completions;
     private final Thread thread;
@@ -185,15 +199,15 @@ public final class Publisher implements AutoCloseable {
 
     /**
      * Whether {@code p} must wait for an earlier message of its key that failed. The failed message itself, an earlier
-     * one, or a retry (which the caller sends only after it learnt of the failure) lifts the fence.
+     * one, a retry (which the caller sends only after it learnt of the failure), or time lifts the fence.
      */
     private boolean fenced(PendingPublish p, String orderKey) {
-        Long failed = fences.get(orderKey);
-        if (failed == null) {
+        Fence fence = fences.get(orderKey);
+        if (fence == null) {
             return false;
         }
-        if (p.id() <= failed || p.message.attempt() > 1) {
-            fences.remove(orderKey, failed);
+        if (p.id() <= fence.id() || p.message.attempt() > 1 || System.nanoTime() - fence.sinceNanos() > FENCE_NANOS) {
+            fences.remove(orderKey, fence);
             return false;
         }
         return true;
@@ -560,7 +574,7 @@ public final class Publisher implements AutoCloseable {
                     sentOn.pending.remove(tag, this);
                 }
                 if (error != null) {
-                    fences.merge(orderKey(message), id(), Math::min);
+                    fences.merge(orderKey(message), new Fence(id(), System.nanoTime()), Fence::lower);
                 }
             }
             Runnable complete = error == null ? () -> future.complete(null) : () -> future.completeExceptionally(error);

@@ -45,6 +45,8 @@ public record OutboxProperties(
      * The relay ({@code Relay.builder()}).
      *
      * @param enabled whether this application runs a relay; false for one that only appends while another publishes
+     * @param autoStartup whether the relay starts with the application context; false to start it yourself (or to
+     *     publish in tests with {@code drainNow()} only)
      * @param frequency the longest an idle relay waits before it looks for new messages; default 100 ms
      * @param batchSize most messages fetched and published per round; default 1000
      * @param concurrency workers, each over its own share of the lanes; default 2
@@ -59,6 +61,7 @@ public record OutboxProperties(
      */
     public record Relay(
             @DefaultValue("true") boolean enabled,
+            @DefaultValue("true") boolean autoStartup,
             Duration frequency,
             Integer batchSize,
             Integer concurrency,

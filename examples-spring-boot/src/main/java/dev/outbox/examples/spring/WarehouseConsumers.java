@@ -27,12 +27,14 @@ class WarehouseConsumers {
     @Bean
     OutboxSubscriber productsView(JdbcClient jdbc, MessageSerializer serializer) {
         return OutboxSubscriber.exactlyOnce(
-                SubscriptionSpec.builder(ProductsView.NAME).patterns(ProductsView.PATTERN).build(),
-                message -> change(serializer, message).ifPresent(change -> jdbc.sql(
-                                "insert into products_view (sku, quantity) values (?, ?)"
+                SubscriptionSpec.builder(ProductsView.NAME)
+                        .patterns(ProductsView.PATTERN)
+                        .build(),
+                message -> change(serializer, message)
+                        .ifPresent(change -> jdbc.sql("insert into products_view (sku, quantity) values (?, ?)"
                                         + " on conflict (sku) do update set quantity = products_view.quantity + ?")
-                        .params(change.sku(), change.delta(), change.delta())
-                        .update()));
+                                .params(change.sku(), change.delta(), change.delta())
+                                .update()));
     }
     // README:end
 
@@ -51,8 +53,9 @@ class WarehouseConsumers {
                             .orElse(new State(0, false));
                     int quantity = before.quantity() + change.delta();
                     boolean low = quantity <= LowQuantityNotifier.THRESHOLD;
-                    jdbc.sql("insert into low_quantity_notifier (sku, quantity, low) values (?, ?, ?)"
-                                    + " on conflict (sku) do update set quantity = excluded.quantity, low = excluded.low")
+                    jdbc.sql(
+                                    "insert into low_quantity_notifier (sku, quantity, low) values (?, ?, ?)"
+                                            + " on conflict (sku) do update set quantity = excluded.quantity, low = excluded.low")
                             .params(change.sku(), quantity, low)
                             .update();
                     // A new product starts below the threshold: only a fall from above it is a crossing.

@@ -74,10 +74,11 @@ class WarehouseRabbitJpaIT extends WarehouseWebServiceContract {
         assertThat(get("/actuator/outbox")).contains(topic);
 
         bindQueue(topic);
-        Answer restarted = postEmpty("/actuator/outbox/restart/" + stopped.get(0).lane());
+        Answer restarted =
+                postEmpty("/actuator/outbox/restart/" + stopped.get(0).lane());
         assertThat(restarted.status()).isEqualTo(200);
-        await().atMost(ofSeconds(30)).untilAsserted(() -> assertThat(get("/actuator/health"))
-                .contains("\"outbox\":{\"status\":\"UP\""));
+        await().atMost(ofSeconds(30))
+                .untilAsserted(() -> assertThat(get("/actuator/health")).contains("\"outbox\":{\"status\":\"UP\""));
         assertThat(relay.stoppedLanes()).isEmpty();
     }
 

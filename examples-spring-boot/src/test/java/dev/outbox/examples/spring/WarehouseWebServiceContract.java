@@ -63,8 +63,10 @@ abstract class WarehouseWebServiceContract {
     PlatformTransactionManager transactions;
 
     static void database(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> TestPostgres.get().url()
-                + (TestPostgres.get().url().contains("?") ? "&" : "?") + "currentSchema=" + schema.name());
+        registry.add(
+                "spring.datasource.url",
+                () -> TestPostgres.get().url() + (TestPostgres.get().url().contains("?") ? "&" : "?") + "currentSchema="
+                        + schema.name());
         registry.add("spring.datasource.username", () -> TestPostgres.get().user());
         registry.add("outbox.relay.frequency", () -> "20ms");
     }
@@ -80,7 +82,10 @@ abstract class WarehouseWebServiceContract {
         @Bean
         OutboxSubscriber recorder() {
             return OutboxSubscriber.atLeastOnce(
-                    SubscriptionSpec.builder(RECORDER).patterns("Warehouse.Events.#").build(), received::add);
+                    SubscriptionSpec.builder(RECORDER)
+                            .patterns("Warehouse.Events.#")
+                            .build(),
+                    received::add);
         }
     }
 
@@ -140,14 +145,12 @@ abstract class WarehouseWebServiceContract {
     List<Object> events(String sku) {
         return received.stream()
                 .filter(m -> sku.equals(m.envelope().key()))
-                .map(m -> (Object)
-                        switch (m.envelope().type()) {
-                            case ProductQuantityIncreased.TYPE -> serializer.read(m, ProductQuantityIncreased.class);
-                            case ProductQuantityShipped.TYPE -> serializer.read(m, ProductQuantityShipped.class);
-                            case NotifiedLowProductQuantity.TYPE -> serializer.read(
-                                    m, NotifiedLowProductQuantity.class);
-                            default -> m.envelope().type();
-                        })
+                .<Object>map(m -> switch (m.envelope().type()) {
+                    case ProductQuantityIncreased.TYPE -> serializer.read(m, ProductQuantityIncreased.class);
+                    case ProductQuantityShipped.TYPE -> serializer.read(m, ProductQuantityShipped.class);
+                    case NotifiedLowProductQuantity.TYPE -> serializer.read(m, NotifiedLowProductQuantity.class);
+                    default -> m.envelope().type();
+                })
                 .toList();
     }
 

@@ -34,14 +34,17 @@ class ReadmeTest {
     @Test
     void everyMarkedRegionOfTheSpringBootWarehouseIsInTheReadme() throws IOException {
         String readme = Files.readString(README, StandardCharsets.UTF_8);
-        Path spring = Path.of("..", "examples-spring-boot", "src", "main", "java", "dev", "outbox", "examples", "spring");
-        Map<String, String> service = regions(
-                Files.readAllLines(spring.resolve("WarehouseService.java"), StandardCharsets.UTF_8));
-        Map<String, String> consumers = regions(
-                Files.readAllLines(spring.resolve("WarehouseConsumers.java"), StandardCharsets.UTF_8));
+        Path spring =
+                Path.of("..", "examples-spring-boot", "src", "main", "java", "dev", "outbox", "examples", "spring");
+        Map<String, String> service =
+                regions(Files.readAllLines(spring.resolve("WarehouseService.java"), StandardCharsets.UTF_8));
+        Map<String, String> consumers =
+                regions(Files.readAllLines(spring.resolve("WarehouseConsumers.java"), StandardCharsets.UTF_8));
         assertThat(service).containsOnlyKeys("append");
         assertThat(consumers).containsOnlyKeys("consume");
-        assertThat(readme).as("README Spring Boot append (copy it from WarehouseService)").contains(service.get("append"));
+        assertThat(readme)
+                .as("README Spring Boot append (copy it from WarehouseService)")
+                .contains(service.get("append"));
         assertThat(readme)
                 .as("README Spring Boot consumer (copy it from WarehouseConsumers)")
                 .contains(consumers.get("consume"));

@@ -46,7 +46,11 @@ public final class OutboxEndpoint {
         m.put("lanesHeld", relay.ownedLanes().stream().sorted().toList());
         m.put("waiting", backlog.waiting());
         backlog.oldestAge().ifPresent(age -> m.put("oldestAge", age.toString()));
-        m.put("stoppedLanes", relay.stoppedLanes().stream().map(OutboxHealthIndicator::describe).toList());
+        m.put(
+                "stoppedLanes",
+                relay.stoppedLanes().stream()
+                        .map(OutboxHealthIndicator::describe)
+                        .toList());
         m.put("parked", store.parked().stream().map(OutboxEndpoint::describe).toList());
         return m;
     }

@@ -48,14 +48,13 @@ public final class OutboxHealthIndicator extends AbstractHealthIndicator {
         Optional<Duration> oldest = backlog.oldestAge();
         if (!stopped.isEmpty()) {
             builder.down();
-        } else if (held == 0 || oldest.filter(age -> age.compareTo(lagThreshold) > 0).isPresent()) {
+        } else if (held == 0
+                || oldest.filter(age -> age.compareTo(lagThreshold) > 0).isPresent()) {
             builder.outOfService();
         } else {
             builder.up();
         }
-        builder.withDetail("relay", relay.id())
-                .withDetail("lanesHeld", held)
-                .withDetail("waiting", backlog.waiting());
+        builder.withDetail("relay", relay.id()).withDetail("lanesHeld", held).withDetail("waiting", backlog.waiting());
         oldest.ifPresent(age -> builder.withDetail("oldestAge", age.toString()));
         if (held == 0) {
             builder.withDetail("reason", "this relay holds no lane");
@@ -63,7 +62,9 @@ public final class OutboxHealthIndicator extends AbstractHealthIndicator {
             builder.withDetail("reason", "the oldest message waits longer than " + lagThreshold);
         }
         if (!stopped.isEmpty()) {
-            builder.withDetail("stoppedLanes", stopped.stream().map(OutboxHealthIndicator::describe).toList());
+            builder.withDetail(
+                    "stoppedLanes",
+                    stopped.stream().map(OutboxHealthIndicator::describe).toList());
         }
     }
 

@@ -34,7 +34,8 @@ abstract class OnBroker extends SpringBootCondition {
         }
         String chosen = context.getEnvironment().getProperty("outbox.broker");
         if (chosen != null && !chosen.isBlank()) {
-            boolean match = chosen.trim().replace("-", "").toLowerCase(Locale.ROOT).equals(name);
+            boolean match =
+                    chosen.trim().replace("-", "").toLowerCase(Locale.ROOT).equals(name);
             return new ConditionOutcome(match, "outbox.broker=" + chosen);
         }
         if (ClassUtils.isPresent(otherClass, loader)) {

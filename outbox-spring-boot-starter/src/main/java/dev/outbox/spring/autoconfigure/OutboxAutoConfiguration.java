@@ -165,8 +165,10 @@ public class OutboxAutoConfiguration {
         }
         throw new InvalidConfigurationException("outbox.broker: no broker to " + purpose + ". Add outbox-broker-kafka"
                 + " or outbox-broker-rabbit to the class path (with both, set outbox.broker=kafka or rabbitmq)"
-                + (purpose.startsWith("publish") ? ", or set outbox.relay.enabled=false in an application that only"
-                        + " appends while another one publishes" : ""));
+                + (purpose.startsWith("publish")
+                        ? ", or set outbox.relay.enabled=false in an application that only"
+                                + " appends while another one publishes"
+                        : ""));
     }
 
     /** Wraps the broker that publishes and subscribes: tracing when OpenTelemetry is there. */
@@ -250,8 +252,8 @@ public class OutboxAutoConfiguration {
         }
 
         @Bean
-        RelayLifecycle outboxRelayLifecycle(Relay relay) {
-            return new RelayLifecycle(relay);
+        RelayLifecycle outboxRelayLifecycle(Relay relay, OutboxProperties properties) {
+            return new RelayLifecycle(relay, properties.relay().autoStartup());
         }
     }
 

@@ -12,10 +12,17 @@ final class RelayLifecycle implements SmartLifecycle {
     static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1000;
 
     private final Relay relay;
+    private final boolean autoStartup;
     private volatile boolean running;
 
-    RelayLifecycle(Relay relay) {
+    RelayLifecycle(Relay relay, boolean autoStartup) {
         this.relay = relay;
+        this.autoStartup = autoStartup;
+    }
+
+    @Override
+    public boolean isAutoStartup() {
+        return autoStartup;
     }
 
     @Override

@@ -75,10 +75,8 @@ final class SubscriberLifecycle implements SmartLifecycle {
     }
 
     private MessageHandler exactlyOnce(OutboxSubscriber s) {
-        Deduplicator.Builder builder = Deduplicator.builder()
-                .jdbi(jdbi)
-                .consumer(s.spec().name())
-                .listener(dedupListener);
+        Deduplicator.Builder builder =
+                Deduplicator.builder().jdbi(jdbi).consumer(s.spec().name()).listener(dedupListener);
         if (properties.consumer().retention() != null) {
             builder.retention(properties.consumer().retention());
         }

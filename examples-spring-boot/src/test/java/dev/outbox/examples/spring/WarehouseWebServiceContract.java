@@ -22,15 +22,20 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -39,8 +44,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The warehouse web service over real HTTP, a real PostgreSQL and a real broker: what every variant (JdbcClient or
  * JPA, Kafka or RabbitMQ) must do. Each subclass is one Spring context, started once for its tests.
  */
+@DirtiesContext
 abstract class WarehouseWebServiceContract {
-    static final Schema schema = TestPostgres.get().createSchema();
+    /** The schemas of the contexts, each dropped when its context closes, after its relay stopped. */
+    private static final Map<String, Schema> schemas = new ConcurrentHashMap<>();
+
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     static final String RECORDER = "test-recorder-" + RUN;
     static final Queue<IncomingMessage> received = new ConcurrentLinkedQueue<>();
@@ -71,14 +79,19 @@ abstract class WarehouseWebServiceContract {
         registry.add("outbox.relay.frequency", () -> "20ms");
     }
 
-    @AfterAll
-    static void dropSchema() {
-        schema.close();
+    @BeforeAll
+    static void forgetEarlierContexts() {
+        received.clear();
     }
 
     /** Records every warehouse event that reaches the broker, through a subscription of its own. */
     @TestConfiguration(proxyBeanMethods = false)
     static class Recorder {
+        @Bean
+        DisposableBean dropSchemaAtClose(@Value("${test.schema}") String name) {
+            return () -> schemas.remove(name).close();
+        }
+
         @Bean
         OutboxSubscriber recorder() {
             return OutboxSubscriber.atLeastOnce(

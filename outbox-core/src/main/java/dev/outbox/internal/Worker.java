@@ -48,6 +48,11 @@ final class Worker {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     /** The shortest wait between two reads that found something without filling a batch. */
     private static final long FIRST_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * How long a lane's oldest message may wait for its acknowledgement before the lane is read no further until it
+     * settles: one stuck partition or queue must not fill the worker's flight and stall its other lanes.
+     */
+    private static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How often the lanes' low-water marks are published for the backlog reading. */
     private static final long LOW_WATER_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -470,7 +475,9 @@ final class Worker {
         int limit = Math.min(s.batchSize(), room());
         List<LaneCursor> cursors = new ArrayList<>(lanes.size());
         for (Lane lane : lanes.values()) {
-            int laneLimit = !lane.takenOver ? 0 : lane.mode == Mode.RUNNING ? limit : lane.reads() ? 1 : 0;
+            int laneLimit = !lane.takenOver || stalled(lane, now)
+                    ? 0
+                    : lane.mode == Mode.RUNNING ? limit : lane.reads() ? 1 : 0;
             cursors.add(new LaneCursor(lane.number, lane.position, laneLimit));
         }
         appended = false;
@@ -564,6 +571,12 @@ final class Worker {
         Duration elapsed = Duration.ofNanos(s.ticker().nanoTime() - now);
         Calls.listener(s, l -> l.roundCompleted(count, published, failed, elapsed));
         return new Read(count, toSend.size() + refused.size(), 0);
+    }
+
+    /** Whether the lane's oldest message in flight has waited so long that reading more of the lane would pile up. */
+    private static boolean stalled(Lane lane, long now) {
+        Sent head = lane.inFlight.peekFirst();
+        return head != null && now - head.sentAtNanos > STALLED_NANOS;
     }
 
     // --- settling --------------------------------------------------------------------------------------------------
@@ -711,15 +724,22 @@ final class Worker {
         }
     }
 
-    /** Applies outcomes until nothing is in flight or the deadline (ticker time) passes; under the lock. */
+    /**
+     * Applies outcomes until nothing is in flight or the deadline (ticker time) passes, and at most as long in real
+     * time, so that a ticker that does not move (a test's) cannot hold a close or a drain; under the lock.
+     */
     private void awaitSettled(long deadline) {
+        long realDeadline =
+                System.nanoTime() + Math.max(0, deadline - s.ticker().nanoTime());
         while (inFlight() > 0) {
             long now = s.ticker().nanoTime();
             catchUp(now);
-            if (inFlight() == 0 || now - deadline >= 0) {
+            long real = System.nanoTime();
+            if (inFlight() == 0 || now - deadline >= 0 || real - realDeadline >= 0) {
                 return;
             }
-            if (!await(Math.min(deadline - now, TimeUnit.MILLISECONDS.toNanos(10)))) {
+            long wait = Math.min(Math.min(deadline - now, realDeadline - real), TimeUnit.MILLISECONDS.toNanos(10));
+            if (!await(wait)) {
                 return;
             }
         }

@@ -279,6 +279,35 @@ class DefaultRelayTest {
     }
 
     @Test
+    void aLaneWhoseOldestMessageWaitsPastASecondIsReadNoFurtherWhileTheWorkersOtherLanesFlow() {
+        ManualTicker ticker = new ManualTicker();
+        long a1 = append(KEY_A);
+        broker.always(a1, held());
+        Relay relay = build(
+                relay().ticker(ticker).concurrency(1).publishTimeout(ofHours(1)).lease(ofHours(1)));
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.heldIds().contains(a1));
+
+        // a1's partition is stuck: piling the lane's next messages behind it would fill the flight of every lane.
+        ticker.advance(ofSeconds(2));
+        long a2 = append(KEY_A);
+        long b1 = append(KEY_B);
+        // Time moves on (the relay reads on the ticker), a1 stays unanswered.
+        await().atMost(ofSeconds(10)).until(() -> {
+            ticker.advance(ofMillis(20));
+            return !store.waitingIds().contains(b1);
+        });
+        assertThat(broker.publishedIds()).doesNotContain(a2);
+
+        broker.acknowledge(a1);
+        await().atMost(ofSeconds(10)).until(() -> {
+            ticker.advance(ofMillis(20));
+            return store.waitingIds().isEmpty();
+        });
+        assertThat(broker.publishedIds()).containsSubsequence(a1, a2);
+    }
+
+    @Test
     void aLaterMessageTheBrokerAcknowledgedFirstIsHeldBackWhenAnEarlierOneOfItsLaneFails() {
         broker.byDefault(held());
         long a1 = append(KEY_A);

@@ -174,7 +174,7 @@ public final class Command<E extends Environment> implements Callable<Integer> {
         footer.add("");
         footer.add("Benchmarks (--only), in the order they run:");
         for (Scenario<E> s : scenarios) {
-            String text = s.description() + (s.onlyWhenNamed() ? " (only when asked for)" : "");
+            String text = (s.description() + (s.onlyWhenNamed() ? " (only when asked for)" : "")).replace("%", "%%");
             footer.addAll(wrap(String.format(Locale.ROOT, "  %-16s ", s.name()), text));
         }
         line.getCommandSpec().usageMessage().footer(footer.toArray(String[]::new));

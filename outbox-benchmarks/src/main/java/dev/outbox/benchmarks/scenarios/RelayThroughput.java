@@ -17,11 +17,13 @@ import dev.outbox.benchmarks.harness.Scenario;
 import dev.outbox.benchmarks.harness.Settings;
 import dev.outbox.benchmarks.harness.Target;
 import dev.outbox.benchmarks.harness.Usage;
+import dev.outbox.spi.Broker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * relay-kafka, relay-rabbit: messages a second from committed outbox rows to broker acknowledgements, deletes included,
@@ -172,10 +174,24 @@ final class RelayThroughput implements Scenario<Env> {
     /** Drains a backlog of {@code n} with one relay on {@code table}, after a warm-up; returns its rate. */
     static Result relay(Env env, Side broker, String dest, OutboxTable table, Messages m, long n, int batchSize)
             throws Exception {
+        return relay(env, broker, dest, table, m, n, batchSize, UnaryOperator.identity());
+    }
+
+    /** The same, the relay publishing through {@code decorate} applied to the side's broker. */
+    static Result relay(
+            Env env,
+            Side broker,
+            String dest,
+            OutboxTable table,
+            Messages m,
+            long n,
+            int batchSize,
+            UnaryOperator<Broker> decorate)
+            throws Exception {
         Settings s = env.settings();
         Progress progress = new Progress();
-        try (RelayNode node =
-                new RelayNode(table, broker.broker(dest), new BitSet(), progress, batchSize, s.concurrency())) {
+        try (RelayNode node = new RelayNode(
+                table, decorate.apply(broker.broker(dest)), new BitSet(), progress, batchSize, s.concurrency())) {
             long warm = s.warmMessages();
             table.warm(m, 0, warm);
             node.start().awaitLanes(table.config().lanes(), Duration.ofSeconds(30));

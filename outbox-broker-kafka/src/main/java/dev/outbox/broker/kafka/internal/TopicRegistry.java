@@ -175,7 +175,26 @@ public final class TopicRegistry {
                         new FatalException("topic " + t + " does not exist and the topic policy is requireExisting:"
                                 + " create it, or use TopicPolicy.createMissing"));
             }
-        } else if (!missing.isEmpty()) {
+        }
+        if (!existing.isEmpty()) {
+            // Existing is not ready: another client (another relay) may have created it a moment ago.
+            try {
+                awaitLeaders(a, existing);
+            } catch (Exception e) {
+                Throwable cause = cause(e);
+                if (cause instanceof org.apache.kafka.common.errors.RetriableException
+                        || cause instanceof TimeoutException
+                        || cause instanceof InterruptedException) {
+                    OutboxException error = KafkaErrors.classify(cause, "topics " + existing + " are not ready", false);
+                    existing.forEach(t -> failures.put(t, error));
+                    existing.clear();
+                } else {
+                    // Not allowed to list offsets, say: the producer finds out for itself, as before this check.
+                    log.debug("could not check that topics {} are ready: {}", existing, cause.toString());
+                }
+            }
+        }
+        if (!missing.isEmpty() && createMissing) {
             existing.addAll(create(a, missing, failures));
         }
         if (!existing.isEmpty()) {
@@ -220,7 +239,8 @@ public final class TopicRegistry {
     }
 
     /**
-     * Waits until every partition of {@code created} has a leader that serves requests. A topic is created when the
+     * Waits until every partition of {@code created} has a leader that serves requests, whoever created it. A topic
+     * is created when the
      * controller has recorded it, a moment before its leaders have taken over: records sent in that moment are refused
      * (NOT_LEADER_OR_FOLLOWER), and an idempotent producer with more records in flight behind them can then spend its
      * whole delivery timeout retrying out-of-order sequences. Listing the partitions' offsets goes to their leaders, so

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -42,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * <p>Each message takes a permit of the confirm window before it is sent and gives it back when it is settled
  * (confirmed, refused, timed out, or lost with its channel), whichever comes first; {@link PendingPublish#settle}
  * decides that race.
+ *
+ * <p>Order across channels: RabbitMQ keeps the order of one channel only. When a message fails (lost with its channel,
+ * refused, never sent), the caller may already have queued later messages of the same topic and key; sent on the next
+ * channel, they would arrive ahead of the failed one's retry. So a failure fences its topic and key: later messages of
+ * it fail retriably without being sent, until the failed message (or an earlier one) or a retry comes again. A channel
+ * that is replaced has its unconfirmed messages failed, and their keys fenced, before anything goes out on the new one.
  */
 public final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
@@ -54,6 +61,8 @@ public final class Publisher implements AutoCloseable {
     private final LinkedBlockingQueue<List<PendingPublish>> batches = new LinkedBlockingQueue<>();
     /** Every message not yet known settled, in publish order (which is deadline order). */
     private final ConcurrentLinkedQueue<PendingPublish> outstanding = new ConcurrentLinkedQueue<>();
+    /** Topic and key of a failed message -> its id: later messages of that key are not sent until it comes again. */
+    private final ConcurrentHashMap<String, Long> fences = new ConcurrentHashMap<>();
 
     private final ScheduledThreadPoolExecutor completions;
     private final Thread thread;
@@ -168,6 +177,22 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@code p} must wait for an earlier message of its key that failed. The failed message itself, an earlier
+     * one, or a retry (which the caller sends only after it learnt of the failure) lifts the fence.
+     */
+    private boolean fenced(PendingPublish p, String orderKey) {
+        Long failed = fences.get(orderKey);
+        if (failed == null) {
+            return false;
+        }
+        if (p.id() <= failed || p.message.attempt() > 1) {
+            fences.remove(orderKey, failed);
+            return false;
+        }
+        return true;
+    }
+
     private static String orderKey(OutgoingMessage m) {
         return m.envelope().topic() + '\u0000' + m.envelope().key();
     }
@@ -219,6 +244,12 @@ public final class Publisher implements AutoCloseable {
             return null;
         }
         ConfirmChannel cc = channel();
+        // Only now: opening a channel fails what the previous one did not confirm, which may fence this key.
+        if (fenced(p, orderKey(p.message))) {
+            p.settle(new RetriableException(
+                    "not sent: an earlier message with the same topic and key failed and has not been sent again"));
+            return null;
+        }
         Channel ch = cc.channel;
         if (!p.attach(cc, ch.getNextPublishSeqNo())) {
             return null;
@@ -231,8 +262,13 @@ public final class Publisher implements AutoCloseable {
                     Wire.properties(p.message.envelope()),
                     p.message.payload());
         } catch (IOException | ShutdownSignalException e) {
+            OutboxException error =
+                    AmqpErrors.translate("publishing to exchange " + settings.exchange() + " failed", e);
+            cc.failPending(
+                    "channel failed while publishing (" + e + ")",
+                    e instanceof ShutdownSignalException sse ? sse : null);
             channel = null;
-            throw AmqpErrors.translate("publishing to exchange " + settings.exchange() + " failed", e);
+            throw error;
         }
         return cc;
     }
@@ -240,6 +276,12 @@ public final class Publisher implements AutoCloseable {
     private ConfirmChannel channel() {
         if (channel != null && channel.channel.isOpen()) {
             return channel;
+        }
+        if (channel != null) {
+            // Its shutdown listener may not have run yet: what it did not confirm fails, and fences its keys, before
+            // anything goes out on a new channel.
+            ShutdownSignalException cause = channel.channel.getCloseReason();
+            channel.failPending(cause == null ? "the publishing channel closed" : AmqpErrors.describe(cause), cause);
         }
         channel = null;
         Connection c = connection.get();
@@ -393,7 +435,11 @@ public final class Publisher implements AutoCloseable {
         }
 
         private void closed(ShutdownSignalException cause) {
-            String why = AmqpErrors.describe(cause);
+            failPending(AmqpErrors.describe(cause), cause);
+        }
+
+        /** Fails every message sent on this channel and not yet confirmed; idempotent. */
+        private void failPending(String why, ShutdownSignalException cause) {
             int lost = 0;
             for (Map.Entry<Long, PendingPublish> e : pending.entrySet()) {
                 if (pending.remove(e.getKey(), e.getValue())
@@ -430,6 +476,10 @@ public final class Publisher implements AutoCloseable {
         PendingPublish(OutgoingMessage message, long deadlineNanos) {
             this.message = message;
             this.deadlineNanos = deadlineNanos;
+        }
+
+        long id() {
+            return message.envelope().messageId().value();
         }
 
         synchronized boolean isSettled() {
@@ -470,6 +520,9 @@ public final class Publisher implements AutoCloseable {
                 if (sentOn != null) {
                     // Keeps the map to unsettled messages, so a return is never matched to one that timed out.
                     sentOn.pending.remove(tag, this);
+                }
+                if (error != null) {
+                    fences.merge(orderKey(message), id(), Math::min);
                 }
             }
             Runnable complete = error == null ? () -> future.complete(null) : () -> future.completeExceptionally(error);

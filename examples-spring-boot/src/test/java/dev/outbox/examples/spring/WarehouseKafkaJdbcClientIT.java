@@ -18,7 +18,9 @@ class WarehouseKafkaJdbcClientIT extends WarehouseWebServiceContract {
         database(registry);
         registry.add("outbox.broker", () -> "kafka");
         registry.add("outbox.kafka.bootstrap-servers", () -> {
-            kafka.start();
+            if (!kafka.isRunning()) {
+                kafka.start();
+            }
             return kafka.bootstrapServers();
         });
         registry.add("outbox.kafka.client-id", () -> "warehouse-" + RUN);

@@ -71,6 +71,9 @@ abstract class WarehouseWebServiceContract {
     PlatformTransactionManager transactions;
 
     static void database(DynamicPropertyRegistry registry) {
+        Schema schema = TestPostgres.get().createSchema();
+        schemas.put(schema.name(), schema);
+        registry.add("test.schema", schema::name);
         registry.add(
                 "spring.datasource.url",
                 () -> TestPostgres.get().url() + (TestPostgres.get().url().contains("?") ? "&" : "?") + "currentSchema="

@@ -1,6 +1,5 @@
 package dev.outbox.architecture;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -120,22 +119,6 @@ class HexagonTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("com.google.inject..")
-                .check(production);
-    }
-
-    @Test
-    void guiceModulesAreFinal() {
-        classes()
-                .that()
-                .areAssignableTo(com.google.inject.Module.class)
-                .and()
-                .resideInAPackage("..guice..")
-                .and()
-                .areTopLevelClasses()
-                .should()
-                .haveModifier(com.tngtech.archunit.core.domain.JavaModifier.FINAL)
-                .andShould()
-                .haveSimpleNameEndingWith("Module")
                 .check(production);
     }
 

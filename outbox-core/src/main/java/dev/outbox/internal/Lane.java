@@ -47,6 +47,12 @@ final class Lane {
     /** The generation under which this relay stopped the lane: a restart shows a higher one. */
     long stoppedGeneration = -1;
 
+    /**
+     * A message of the flight failed while earlier ones are still unanswered: nothing more of the lane is sent until the
+     * flight settles up to it, or a later message of its key would reach the broker ahead of it (G3).
+     */
+    boolean failing;
+
     /** Sent and not settled yet, in the order they were handed to the broker. */
     final ArrayDeque<Sent> inFlight = new ArrayDeque<>();
 
@@ -63,7 +69,7 @@ final class Lane {
     }
 
     boolean reads() {
-        return takenOver && (mode == Mode.RUNNING || (mode == Mode.PROBING && inFlight.isEmpty()));
+        return takenOver && !failing && (mode == Mode.RUNNING || (mode == Mode.PROBING && inFlight.isEmpty()));
     }
 
     /** Nothing of the lane is in flight or waits to be deleted. */

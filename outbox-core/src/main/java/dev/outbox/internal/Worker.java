@@ -475,9 +475,7 @@ final class Worker {
         int limit = Math.min(s.batchSize(), room());
         List<LaneCursor> cursors = new ArrayList<>(lanes.size());
         for (Lane lane : lanes.values()) {
-            int laneLimit = !lane.takenOver || stalled(lane, now)
-                    ? 0
-                    : lane.mode == Mode.RUNNING ? limit : lane.reads() ? 1 : 0;
+            int laneLimit = !lane.reads() || stalled(lane, now) ? 0 : lane.mode == Mode.RUNNING ? limit : 1;
             cursors.add(new LaneCursor(lane.number, lane.position, laneLimit));
         }
         appended = false;
@@ -511,6 +509,7 @@ final class Worker {
                 continue;
             }
             boolean send = lane.takenOver
+                    && !lane.failing
                     && !blocked.contains(lane.number)
                     && (lane.mode == Mode.RUNNING || (lane.mode == Mode.PROBING && probed.add(lane.number)));
             if (!send) {
@@ -589,6 +588,9 @@ final class Worker {
         }
         sent.done = true;
         sent.error = error;
+        if (error != null) {
+            lane.failing = true;
+        }
         while (!lane.inFlight.isEmpty() && lane.inFlight.peekFirst().done) {
             Sent head = lane.inFlight.pollFirst();
             inFlight--;
@@ -618,6 +620,7 @@ final class Worker {
      * below them all, and the lane backs off or stops.
      */
     private void failed(Lane lane, Sent head) {
+        lane.failing = false;
         long lowest = head.id();
         lane.known.remove(head.id());
         for (Sent later : lane.inFlight) {
@@ -682,6 +685,7 @@ final class Worker {
     }
 
     private void discardInFlight(Lane lane) {
+        lane.failing = false;
         for (Sent sent : lane.inFlight) {
             sent.discarded = true;
             lane.known.remove(sent.id());

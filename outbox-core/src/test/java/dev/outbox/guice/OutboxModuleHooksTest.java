@@ -6,6 +6,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Key;
+import com.google.inject.PrivateModule;
 import com.google.inject.multibindings.OptionalBinder;
 import dev.outbox.Message;
 import dev.outbox.MessageHandler;
@@ -113,5 +114,42 @@ class OutboxModuleHooksTest {
         assertThat(injector.getInstance(Broker.class))
                 .as("the plain binding stays")
                 .isSameAs(broker);
+    }
+
+    @Test
+    void aPrivateModuleThatExposesTheHooksDecoratesAsWell() {
+        AtomicInteger intercepted = new AtomicInteger();
+        CountingBroker counting = new CountingBroker(broker);
+        Injector injector = Guice.createInjector(new OutboxModule("hooks"), new Stores(), new PrivateModule() {
+            @Override
+            protected void configure() {
+                bind(AppendInterceptor.class).toInstance((messages, next) -> {
+                    intercepted.addAndGet(messages.size());
+                    return next.append(messages);
+                });
+                bind(Key.get(Broker.class, RelayBroker.class)).toInstance(counting);
+                expose(AppendInterceptor.class);
+                expose(Key.get(Broker.class, RelayBroker.class));
+            }
+        });
+        appendOne(injector);
+
+        try (Relay relay = injector.getInstance(Relay.class)) {
+            relay.drainNow();
+        }
+        assertThat(intercepted).hasValue(1);
+        assertThat(counting.published).hasValue(1);
+    }
+
+    @Test
+    void installingItTwiceIsHarmlessAndExposesTheOutboxAndTheRelayOnly() {
+        OutboxModule module = new OutboxModule("hooks");
+        Injector injector = Guice.createInjector(module, module, new OutboxModule("hooks"), new Stores());
+
+        assertThat(injector.getInstance(Relay.class)).isSameAs(injector.getInstance(Relay.class));
+        assertThat(injector.getInstance(Outbox.class)).isNotNull();
+        assertThat(injector.getExistingBinding(Key.get(Broker.class, RelayBroker.class)))
+                .as("the relay's broker stays inside the module")
+                .isNull();
     }
 }

@@ -32,8 +32,8 @@ import dev.outbox.fake.FakeBroker;
 import dev.outbox.fake.FakeConnection;
 import dev.outbox.fake.ManualTicker;
 import dev.outbox.fake.RecordingListener;
-import dev.outbox.fake.RecordingMonitor;
 import dev.outbox.memory.InMemoryMessageStore;
+import dev.outbox.memory.RecordingMonitor;
 import dev.outbox.spi.ForwardingMessageStore;
 import dev.outbox.spi.PartitionMonitor;
 import java.sql.Connection;
@@ -326,6 +326,31 @@ class DefaultRelayTest {
         await().atMost(ofSeconds(10)).until(() -> store.find(a1).orElseThrow().attempts() == 1);
         assertThat(store.waitingIds()).as("a2 waits for a1").containsExactly(a1, a2);
         assertThat(listener.published()).doesNotContain(a2);
+    }
+
+    @Test
+    void nothingMoreOfALaneIsSentOnceAMessageOfItsFlightFailedEvenWhileEarlierOnesAreUnanswered() {
+        broker.byDefault(held());
+        long a1 = append(KEY_A);
+        long a2 = append(KEY_A);
+        Relay relay = build(relay());
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.heldIds().containsAll(List.of(a1, a2)));
+
+        // a2 is refused while a1 is still unanswered: the relay cannot settle a2 yet, but knows it failed.
+        broker.fail(a2, new RetriableException("leader moved"));
+        long a3 = append(KEY_A);
+        long b1 = append(KEY_B);
+        // b1 was committed after a3, and the read that sent it came after a2's failure: a3 was not sent with it.
+        await().atMost(ofSeconds(10)).until(() -> broker.heldIds().contains(b1));
+        assertThat(broker.heldIds()).as("a3 waits behind the failed a2").doesNotContain(a3);
+
+        broker.byDefault(FakeBroker.Outcome.ok());
+        broker.acknowledge(a1);
+        broker.acknowledge(b1);
+        await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
+        assertThat(broker.acknowledged().stream().filter(id -> id != b1)).containsExactly(a1, a2, a3);
+        assertThat(broker.publishedIds().stream().filter(id -> id != b1)).containsExactly(a1, a2, a2, a3);
     }
 
     @Test

@@ -1,17 +1,15 @@
 package dev.outbox.testkit;
 
-import dev.outbox.IncomingMessage;
-import dev.outbox.MessageHandler;
 import dev.outbox.OutboxException;
 import dev.outbox.OutgoingMessage;
 import dev.outbox.RetriableException;
-import dev.outbox.Subscription;
-import dev.outbox.SubscriptionSpec;
 import dev.outbox.spi.Broker;
+import dev.outbox.spi.ForwardingBroker;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,45 +17,74 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
- * A {@link Broker} for tests that keeps what it was given instead of sending it anywhere. It records every message it
- * acknowledged, in the order it was handed them, can be told to fail chosen messages, and delivers acknowledged
- * messages synchronously to subscribers whose patterns match (with no retries: a handler failure is recorded).
+ * A {@link Broker} for tests that records what it was given and what was acknowledged, and can be told to fail chosen
+ * messages. Two kinds:
+ *
+ * <ul>
+ *   <li>{@code new RecordingBroker()} sends nothing anywhere: it acknowledges every message at once and delivers it
+ *       synchronously to subscribers whose patterns match (RabbitMQ topic semantics, no retries: a handler failure is
+ *       recorded in {@link #handlerFailures()});
+ *   <li>{@link #over(Broker)} passes every call to a real broker, and records its acknowledgements as they arrive.
+ * </ul>
+ *
+ * A message the rule of {@link #failWhen} fails never reaches the broker underneath, and neither does a later message
+ * of its topic and key in the same call: it fails too, as the {@link Broker#publish} contract asks of an adapter that
+ * learns of a failure before it sends the later message.
  *
  * <p>Thread-safe; one instance may be shared by several relays.
  */
-public final class RecordingBroker implements Broker {
+public final class RecordingBroker extends ForwardingBroker {
     private final List<OutgoingMessage> published = new CopyOnWriteArrayList<>();
     private final List<OutgoingMessage> attempted = new CopyOnWriteArrayList<>();
-    private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    private final List<RuntimeException> handlerFailures = new CopyOnWriteArrayList<>();
+    private final Loopback loopback;
     private volatile Function<OutgoingMessage, Optional<OutboxException>> failures = m -> Optional.empty();
-    private volatile boolean closed;
+
+    /** A broker that acknowledges at once and delivers to its own subscribers, in this process. */
+    public RecordingBroker() {
+        this(new Loopback());
+    }
+
+    private RecordingBroker(Loopback loopback) {
+        super(loopback);
+        this.loopback = loopback;
+    }
+
+    private RecordingBroker(Broker real) {
+        super(real);
+        this.loopback = null;
+    }
+
+    /**
+     * A broker that passes every call to {@code real} (closing it closes {@code real} too), recording what it hands on
+     * and what {@code real} acknowledges.
+     */
+    public static RecordingBroker over(Broker real) {
+        return new RecordingBroker(Objects.requireNonNull(real, "real"));
+    }
 
     /**
      * Fails messages for which {@code rule} returns an exception (a {@link dev.outbox.RetriableException} or {@link
-     * dev.outbox.FatalException}), and acknowledges the rest. Replaces any earlier rule.
+     * dev.outbox.FatalException}), and hands the rest on. Replaces any earlier rule.
      */
     public RecordingBroker failWhen(Function<OutgoingMessage, Optional<OutboxException>> rule) {
         this.failures = rule == null ? m -> Optional.empty() : rule;
         return this;
     }
 
-    /** Acknowledges every message from now on. */
+    /** Fails nothing from now on. */
     public RecordingBroker succeedAll() {
         return failWhen(null);
     }
 
     @Override
     public synchronized List<CompletableFuture<Void>> publish(List<OutgoingMessage> messages) {
-        if (closed) {
-            throw new IllegalStateException("broker is closed");
-        }
         List<CompletableFuture<Void>> out = new ArrayList<>(messages.size());
+        List<OutgoingMessage> handed = new ArrayList<>(messages.size());
+        List<Integer> handedAt = new ArrayList<>(messages.size());
         Set<List<String>> failedKeys = new HashSet<>();
         for (OutgoingMessage m : messages) {
             List<String> key = Arrays.asList(m.envelope().topic(), m.envelope().key());
             if (failedKeys.contains(key)) {
-                // As the Broker contract asks: nothing overtakes a failed message of its key.
                 out.add(CompletableFuture.failedFuture(
                         new RetriableException("held back: an earlier message of its key failed")));
                 continue;
@@ -69,103 +96,54 @@ public final class RecordingBroker implements Broker {
                 out.add(CompletableFuture.failedFuture(error.get()));
                 continue;
             }
-            published.add(m);
-            deliver(m);
-            out.add(CompletableFuture.completedFuture(null));
+            handedAt.add(out.size());
+            handed.add(m);
+            out.add(null);
+        }
+        if (!handed.isEmpty()) {
+            List<CompletableFuture<Void>> outcomes = super.publish(handed);
+            for (int i = 0; i < handed.size(); i++) {
+                OutgoingMessage m = handed.get(i);
+                // The caller sees the acknowledgement only once it is recorded, and a failure as the broker gave it.
+                CompletableFuture<Void> outcome = new CompletableFuture<>();
+                outcomes.get(i).whenComplete((ok, error) -> {
+                    if (error == null) {
+                        published.add(m);
+                        outcome.complete(null);
+                    } else {
+                        outcome.completeExceptionally(error);
+                    }
+                });
+                out.set(handedAt.get(i), outcome);
+            }
         }
         return out;
     }
 
-    private void deliver(OutgoingMessage m) {
-        for (Subscriber s : subscribers) {
-            if (s.matches(m.envelope().topic())) {
-                try {
-                    s.handler.handle(new IncomingMessage(m.envelope(), m.payload(), 1));
-                } catch (RuntimeException e) {
-                    handlerFailures.add(e);
-                }
-            }
-        }
-    }
-
-    /** Every message acknowledged so far, in the order it was handed to the broker (duplicates included). */
+    /**
+     * Every message acknowledged so far, duplicates included, in the order the acknowledgements arrived (for the
+     * in-process broker: the order it was handed them).
+     */
     public List<OutgoingMessage> published() {
         return List.copyOf(published);
     }
 
-    /** Every message handed to the broker, acknowledged or failed. */
+    /** Every message handed to this broker and not held back, acknowledged or failed, in the order it was handed. */
     public List<OutgoingMessage> attempted() {
         return List.copyOf(attempted);
     }
 
-    /** Exceptions thrown by subscribed handlers. */
+    /** Exceptions thrown by handlers subscribed to the in-process broker (none over a real one). */
     public List<RuntimeException> handlerFailures() {
-        return List.copyOf(handlerFailures);
+        return loopback == null ? List.of() : loopback.handlerFailures();
     }
 
     /** Forgets what was recorded. */
     public void clear() {
         published.clear();
         attempted.clear();
-        handlerFailures.clear();
-    }
-
-    @Override
-    public Subscription subscribe(SubscriptionSpec spec, MessageHandler handler) {
-        Subscriber s = new Subscriber(spec, handler);
-        subscribers.add(s);
-        return s;
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        subscribers.clear();
-    }
-
-    private final class Subscriber implements Subscription {
-        private final SubscriptionSpec spec;
-        private final MessageHandler handler;
-        private final List<String[]> patterns;
-
-        Subscriber(SubscriptionSpec spec, MessageHandler handler) {
-            this.spec = spec;
-            this.handler = handler;
-            this.patterns =
-                    spec.patterns().stream().map(p -> p.split("\\.", -1)).toList();
-        }
-
-        boolean matches(String topic) {
-            String[] words = topic.split("\\.", -1);
-            return patterns.stream().anyMatch(p -> match(p, 0, words, 0));
-        }
-
-        /** RabbitMQ topic semantics: {@code *} is exactly one word, {@code #} zero or more words. */
-        private static boolean match(String[] pattern, int pi, String[] words, int wi) {
-            if (pi == pattern.length) {
-                return wi == words.length;
-            }
-            if (pattern[pi].equals("#")) {
-                for (int skip = wi; skip <= words.length; skip++) {
-                    if (match(pattern, pi + 1, words, skip)) {
-                        return true;
-                    }
-                }
-                return false;
-            }
-            return wi < words.length
-                    && (pattern[pi].equals("*") || pattern[pi].equals(words[wi]))
-                    && match(pattern, pi + 1, words, wi + 1);
-        }
-
-        @Override
-        public SubscriptionSpec spec() {
-            return spec;
-        }
-
-        @Override
-        public void close() {
-            subscribers.remove(this);
+        if (loopback != null) {
+            loopback.clearFailures();
         }
     }
 }

@@ -1,5 +1,5 @@
 /**
  * Test support: a real PostgreSQL per test class ({@link dev.outbox.testkit.PostgresExtension}), the published contract
- * tests for stores and brokers, and helpers to look into the outbox from a test.
+ * tests for stores, brokers and the relay over both, and helpers to look into the outbox from a test.
  */
 package dev.outbox.testkit;

@@ -13,12 +13,12 @@ import dev.outbox.Relay;
 import dev.outbox.StoppedLane;
 import dev.outbox.SubscriptionSpec;
 import dev.outbox.kafka.embedded.EmbeddedKafka;
+import dev.outbox.memory.RecordingMonitor;
 import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiOutbox;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.ReceivedMessages;
-import dev.outbox.testkit.RecordingMonitor;
 import dev.outbox.testkit.TestRelays;
 import dev.outbox.testkit.TestTransactions;
 import java.nio.charset.StandardCharsets;
@@ -49,8 +49,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * End to end: messages appended in PostgreSQL transactions, moved by the relay to a real Kafka, received by
- * subscribers.
+ * End to end, what only Kafka does: a broker killed with SIGKILL mid-stream and started again, and a message over a
+ * topic's own size limit. The scenarios every broker shares are {@link KafkaRelayContractIT}.
  */
 class KafkaRelayIT {
     private static final Logger log = LoggerFactory.getLogger(KafkaRelayIT.class);
@@ -100,56 +100,6 @@ class KafkaRelayIT {
         toClose.add(relay);
         relay.start();
         return relay;
-    }
-
-    @Test
-    void committedMessagesReachTheirSubscribersInKeyOrderWithTheirEnvelopeAndRolledBackOnesNever() {
-        setUp(EmbeddedKafka.shared(), TestKafka.settings(EmbeddedKafka.shared(), 4));
-        String warehouseTopic = RUN + ".Warehouse.Events.";
-        String billingTopic = RUN + ".Billing.Invoice";
-        ReceivedMessages warehouse = subscribe(RUN + ".Warehouse.Events.#");
-        ReceivedMessages billing = subscribe(billingTopic);
-        Map<Long, Message> committed = new LinkedHashMap<>();
-        List<String> topics =
-                List.of(warehouseTopic + "ProductAdded", warehouseTopic + "ProductQuantityIncreased", billingTopic);
-        for (int tx = 0; tx < 60; tx++) {
-            List<Message> batch = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                int n = tx * 5 + i;
-                batch.add(message(topics.get(n % 3), "sku-" + (n % 11), "{\"n\":" + n + "}"));
-            }
-            boolean commit = tx % 4 != 3;
-            List<MessageId> ids = transaction(batch, commit);
-            for (int i = 0; i < ids.size(); i++) {
-                committed.put(ids.get(i).value(), batch.get(i));
-            }
-        }
-        startRelay();
-
-        Set<Long> toWarehouse = TestRelays.idsOfTopics(committed, t -> t.startsWith(warehouseTopic));
-        Set<Long> toBilling = TestRelays.idsOfTopics(committed, t -> t.equals(billingTopic));
-        await().atMost(WAIT)
-                .until(() -> warehouse.ids().containsAll(toWarehouse)
-                        && billing.ids().containsAll(toBilling));
-
-        assertThat(committed).hasSize(45 * 5);
-        assertThat(warehouse.ids()).isEqualTo(toWarehouse);
-        assertThat(billing.ids()).isEqualTo(toBilling);
-        for (ReceivedMessages got : List.of(warehouse, billing)) {
-            got.byId().forEach((id, copies) -> {
-                IncomingMessage m = copies.get(0);
-                Message sent = committed.get(id);
-                assertThat(m.envelope().source()).isEqualTo(SOURCE);
-                assertThat(m.envelope().topic()).isEqualTo(sent.topic());
-                assertThat(m.envelope().key()).isEqualTo(sent.key());
-                assertThat(m.envelope().type()).isEqualTo(sent.type());
-                assertThat(m.envelope().contentType()).isEqualTo("application/json");
-                assertThat(m.envelope().headers()).isEqualTo(sent.headers()).containsEntry("traceparent", TRACEPARENT);
-                assertThat(m.payload()).isEqualTo(sent.payload());
-            });
-            got.assertFirstSeenInKeyOrder();
-        }
-        assertThat(monitor.stopped()).isEmpty();
     }
 
     @Test

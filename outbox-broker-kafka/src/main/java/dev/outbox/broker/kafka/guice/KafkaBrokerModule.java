@@ -1,6 +1,5 @@
 package dev.outbox.broker.kafka.guice;
 
-import com.google.inject.Exposed;
 import com.google.inject.PrivateModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
@@ -23,7 +22,8 @@ import java.util.Optional;
  * }</pre>
  *
  * The broker is created on first injection and connects on first use; the application closes it on shutdown (after
- * the relay). Installing the module twice with equal settings is harmless.
+ * the relay). A private module that exposes those two bindings only; installing it twice with equal settings is
+ * harmless.
  */
 public final class KafkaBrokerModule extends PrivateModule {
     private final KafkaBrokerSettings settings;
@@ -41,11 +41,11 @@ public final class KafkaBrokerModule extends PrivateModule {
     protected void configure() {
         bind(Broker.class).to(KafkaBroker.class);
         expose(Broker.class);
+        expose(KafkaBroker.class);
     }
 
     @Provides
     @Singleton
-    @Exposed
     KafkaBroker kafkaBroker() {
         return KafkaBroker.create(settings);
     }

@@ -16,7 +16,7 @@ import dev.outbox.spi.Broker;
  * <pre>{@code
  * Injector injector = Guice.createInjector(
  *         new OutboxModule("warehouse"),
- *         new JdbiStoreModule(...),
+ *         new JdbiStoreModule(),
  *         new RabbitBrokerModule(RabbitBrokerSettings.builder()
  *                 .uri("amqp://warehouse:secret@rabbit.internal/warehouse")
  *                 .build()));

@@ -1,8 +1,9 @@
 package dev.outbox.consumer.dedup.guice;
 
-import com.google.inject.AbstractModule;
 import com.google.inject.Binder;
+import com.google.inject.Injector;
 import com.google.inject.Key;
+import com.google.inject.PrivateModule;
 import com.google.inject.Provider;
 import com.google.inject.Singleton;
 import com.google.inject.TypeLiteral;
@@ -14,6 +15,7 @@ import dev.outbox.consumer.dedup.DedupListener;
 import dev.outbox.consumer.dedup.DedupTable;
 import dev.outbox.consumer.dedup.Deduplicator;
 import dev.outbox.consumer.dedup.internal.Checks;
+import dev.outbox.guice.OptionalBindings;
 import dev.outbox.spi.Validation;
 import java.time.Clock;
 import java.util.List;
@@ -27,8 +29,9 @@ import org.jdbi.v3.core.Jdbi;
  * Binds a {@link Deduplicator} for one consumer, as {@code @Named("<consumer>") Deduplicator} (see {@link
  * #key(String)}), built from a {@link Jdbi} bound by another module (the store's, or the application's).
  *
- * <p>Optional bindings it reads: every {@link DedupListener} added with {@link #listeners(Binder)} (the metrics module
- * adds one), and a {@link Clock} set with {@link OptionalBinder}, shared with the core's {@code OutboxModule}. The
+ * <p>Optional bindings it reads (see {@link OptionalBindings}): every {@link DedupListener} added with {@link
+ * #listeners(Binder)}, and a {@link Clock}, bound directly or set with {@link OptionalBinder}, shared with the core's
+ * {@code OutboxModule}. The
  * deduplicator is built, not started: call {@link Deduplicator#migrate()} and {@link Deduplicator#startCleanup()} at
  * startup, and {@link Deduplicator#close()} on shutdown.
  *
@@ -39,13 +42,12 @@ import org.jdbi.v3.core.Jdbi;
  * Deduplicator dedup = injector.getInstance(DedupModule.key("billing"));
  * }</pre>
  *
- * One module per consumer; modules of different consumers can be installed together. Installing it twice with equal
- * arguments is harmless.
+ * One module per consumer; modules of different consumers can be installed together. A private module that exposes
+ * its deduplicator's key only; installing it twice with equal arguments is harmless.
  */
-public final class DedupModule extends AbstractModule {
+public final class DedupModule extends PrivateModule {
     private static final Consumer<Deduplicator.Builder> NO_SETTINGS = b -> {};
     private static final Key<Set<DedupListener>> LISTENERS = Key.get(new TypeLiteral<Set<DedupListener>>() {});
-    private static final Key<Optional<Clock>> CLOCK = Key.get(new TypeLiteral<Optional<Clock>>() {});
 
     private final String consumer;
     private final DedupTable table;
@@ -94,21 +96,26 @@ public final class DedupModule extends AbstractModule {
         return Key.get(Deduplicator.class, Names.named(Checks.consumer(consumer, "consumer")));
     }
 
-    /** The set of listeners every deduplicator tells; add yours with {@code listeners(binder()).addBinding()}. */
+    /**
+     * The set of listeners every deduplicator tells; add yours with {@code listeners(binder()).addBinding()} in a module
+     * of your own (not a private one: Guice keeps a private module's additions to itself).
+     */
     public static Multibinder<DedupListener> listeners(Binder binder) {
         return Multibinder.newSetBinder(binder, DedupListener.class);
     }
 
     @Override
     protected void configure() {
-        listeners(binder());
-        OptionalBinder.newOptionalBinder(binder(), Clock.class);
         Provider<Jdbi> jdbi = getProvider(Jdbi.class);
-        Provider<Set<DedupListener>> listeners = getProvider(LISTENERS);
-        Provider<Optional<Clock>> clock = getProvider(CLOCK);
-        bind(key(consumer))
-                .toProvider(() -> build(jdbi.get(), listeners.get(), clock.get()))
+        Provider<Injector> injector = getProvider(Injector.class);
+        Key<Deduplicator> key = key(consumer);
+        bind(key)
+                .toProvider(() -> build(
+                        jdbi.get(),
+                        OptionalBindings.get(injector.get(), LISTENERS).orElse(Set.of()),
+                        OptionalBindings.get(injector.get(), Key.get(Clock.class))))
                 .in(Singleton.class);
+        expose(key);
     }
 
     private Deduplicator build(Jdbi jdbi, Set<DedupListener> listeners, Optional<Clock> clock) {

@@ -41,6 +41,10 @@ import java.util.Optional;
  * <p>Metrics are optional: with no {@link MeterRegistry} bound, the listener and monitor do nothing, {@code
  * Optional<BacklogMetrics>} is empty, and everything else works as without this module. Installing it twice with equal
  * arguments is harmless.
+ *
+ * <p>Unlike Outbox's other modules it is not a {@link com.google.inject.PrivateModule}: it adds its monitor to {@link
+ * OutboxModule#monitors}, and Guice takes set elements only from outside private modules. What it builds for itself is
+ * bound under a qualifier private to this package, so nothing else can depend on it.
  */
 public final class MicrometerMetricsModule extends AbstractModule {
     private final Duration backlogInterval;

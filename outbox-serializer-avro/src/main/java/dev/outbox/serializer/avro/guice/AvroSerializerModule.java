@@ -1,19 +1,18 @@
 package dev.outbox.serializer.avro.guice;
 
-import com.google.inject.AbstractModule;
+import com.google.inject.PrivateModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
-import com.google.inject.multibindings.OptionalBinder;
 import dev.outbox.InvalidConfigurationException;
 import dev.outbox.serializer.avro.AvroMessageSerializer;
 import dev.outbox.spi.MessageSerializer;
 
 /**
- * Binds {@link MessageSerializer} (the core's {@code OutboxModule} reads it through an {@link OptionalBinder}) and
- * {@link AvroMessageSerializer} to one Avro serializer reading schema files under a classpath folder. Installing it
- * twice with the same folder is harmless.
+ * Binds {@link MessageSerializer} (for the core's {@code OutboxModule}) and {@link AvroMessageSerializer} to one Avro
+ * serializer reading schema files under a classpath folder. A private module that exposes those two bindings only;
+ * installing it twice with the same folder is harmless.
  */
-public final class AvroSerializerModule extends AbstractModule {
+public final class AvroSerializerModule extends PrivateModule {
     private final String root;
 
     /** Schema files under {@value AvroMessageSerializer#DEFAULT_ROOT}. */
@@ -34,9 +33,9 @@ public final class AvroSerializerModule extends AbstractModule {
 
     @Override
     protected void configure() {
-        OptionalBinder.newOptionalBinder(binder(), MessageSerializer.class)
-                .setBinding()
-                .to(AvroMessageSerializer.class);
+        bind(MessageSerializer.class).to(AvroMessageSerializer.class);
+        expose(MessageSerializer.class);
+        expose(AvroMessageSerializer.class);
     }
 
     @Provides

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Key;
-import com.google.inject.TypeLiteral;
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.guice.OptionalBindings;
 import dev.outbox.serializer.avro.AvroMessageSerializer;
 import dev.outbox.spi.MessageSerializer;
 import java.util.Optional;
@@ -17,7 +17,7 @@ class AvroSerializerModuleTest {
     @Test
     void bindsTheSerializerWhereTheOutboxModuleLooksForIt() {
         Injector injector = Guice.createInjector(new AvroSerializerModule(), new AvroSerializerModule());
-        Optional<MessageSerializer> bound = injector.getInstance(Key.get(new TypeLiteral<>() {}));
+        Optional<MessageSerializer> bound = OptionalBindings.get(injector, Key.get(MessageSerializer.class));
         assertThat(bound).containsInstanceOf(AvroMessageSerializer.class);
         assertThat(bound.orElseThrow()).isSameAs(injector.getInstance(AvroMessageSerializer.class));
         assertThat(injector.getInstance(AvroMessageSerializer.class)

@@ -1,6 +1,6 @@
 package dev.outbox.store.jdbi.guice;
 
-import com.google.inject.AbstractModule;
+import com.google.inject.PrivateModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.outbox.InvalidConfigurationException;
@@ -15,9 +15,9 @@ import org.jdbi.v3.core.Jdbi;
  * Binds {@link MessageStore} (and {@link JdbiMessageStore}) to the PostgreSQL store, and {@link JdbiOutbox} for
  * appending through JDBI handles. Needs a {@link Jdbi} bound elsewhere, and the core's {@code OutboxModule} for
  * {@link Outbox}. It does not migrate: call {@link JdbiMessageStore#migrate()} at startup, or use your migration tool.
- * Installing it twice with equal settings is harmless.
+ * A private module that exposes those three bindings only; installing it twice with equal settings is harmless.
  */
-public final class JdbiStoreModule extends AbstractModule {
+public final class JdbiStoreModule extends PrivateModule {
     private final JdbiStoreConfig config;
 
     /** A module for a store with the default settings. */
@@ -25,7 +25,11 @@ public final class JdbiStoreModule extends AbstractModule {
         this(JdbiStoreConfig.defaults());
     }
 
-    /** A module for a store with these settings. */
+    /**
+     * A module for a store with these settings.
+     *
+     * @throws InvalidConfigurationException if {@code config} is null
+     */
     public JdbiStoreModule(JdbiStoreConfig config) {
         if (config == null) {
             throw new InvalidConfigurationException("config must not be null");
@@ -36,6 +40,9 @@ public final class JdbiStoreModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(MessageStore.class).to(JdbiMessageStore.class);
+        expose(MessageStore.class);
+        expose(JdbiMessageStore.class);
+        expose(JdbiOutbox.class);
     }
 
     @Provides

@@ -1,26 +1,23 @@
 package dev.outbox.tracing.opentelemetry.guice;
 
-import com.google.inject.AbstractModule;
+import com.google.inject.Injector;
 import com.google.inject.Key;
+import com.google.inject.PrivateModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
-import com.google.inject.multibindings.OptionalBinder;
+import dev.outbox.guice.OptionalBindings;
 import dev.outbox.guice.OutboxModule;
 import dev.outbox.guice.RelayBroker;
 import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.Broker;
 import dev.outbox.tracing.opentelemetry.OutboxTracing;
 import io.opentelemetry.api.OpenTelemetry;
-import jakarta.inject.Qualifier;
-import java.lang.annotation.Retention;
-import java.lang.annotation.RetentionPolicy;
-import java.util.Optional;
 
 /**
- * Traces the outbox of {@link OutboxModule}: sets its {@link AppendInterceptor} to {@link
+ * Traces the outbox of {@link OutboxModule}: binds its {@link AppendInterceptor} to {@link
  * OutboxTracing#appendInterceptor()} and the broker its relay publishes through ({@link RelayBroker @RelayBroker}) to
- * {@link OutboxTracing#broker} of the bound {@link Broker}, both through {@link OptionalBinder}, and binds {@link
- * OutboxTracing} for the consumers' side:
+ * {@link OutboxTracing#broker} of the bound {@link Broker}, and binds {@link OutboxTracing} for the consumers' side. A
+ * private module that exposes those three bindings only:
  *
  * <pre>{@code
  * Injector injector = Guice.createInjector(
@@ -32,10 +29,11 @@ import java.util.Optional;
  * }</pre>
  *
  * Append spans take their {@code messaging.system} from the bound broker. The plain {@code Broker} binding stays as it
- * is. To mark duplicates on process spans, add {@code TracingDedupListener.create()} to {@code
+ * is. An {@link OpenTelemetry} bound directly or through an {@code OptionalBinder} is used, else the global one (see
+ * {@link OptionalBindings}). To mark duplicates on process spans, add {@code TracingDedupListener.create()} to {@code
  * DedupModule.listeners(binder())}. Installing the module twice with equal settings is harmless.
  */
-public final class OpenTelemetryTracingModule extends AbstractModule {
+public final class OpenTelemetryTracingModule extends PrivateModule {
     private final boolean baggage;
 
     /** Trace context without baggage. */
@@ -52,26 +50,19 @@ public final class OpenTelemetryTracingModule extends AbstractModule {
         return new OpenTelemetryTracingModule(true);
     }
 
-    @Qualifier
-    @Retention(RetentionPolicy.RUNTIME)
-    @interface ForTracing {}
-
     @Override
     protected void configure() {
-        OptionalBinder.newOptionalBinder(binder(), OpenTelemetry.class);
-        OptionalBinder.newOptionalBinder(binder(), AppendInterceptor.class)
-                .setBinding()
-                .to(Key.get(AppendInterceptor.class, ForTracing.class));
-        OptionalBinder.newOptionalBinder(binder(), Key.get(Broker.class, RelayBroker.class))
-                .setBinding()
-                .to(Key.get(Broker.class, ForTracing.class));
+        expose(OutboxTracing.class);
+        expose(AppendInterceptor.class);
+        expose(Key.get(Broker.class, RelayBroker.class));
     }
 
     @Provides
     @Singleton
-    OutboxTracing tracing(Optional<OpenTelemetry> openTelemetry, Broker broker) {
+    OutboxTracing tracing(Injector injector, Broker broker) {
         return OutboxTracing.builder()
-                .openTelemetry(openTelemetry.orElse(null)) // none: the global one, once registered
+                .openTelemetry(OptionalBindings.get(injector, Key.get(OpenTelemetry.class))
+                        .orElse(null)) // none: the global one, once registered
                 .baggage(baggage)
                 .messagingSystem(broker.messagingSystem())
                 .build();
@@ -79,14 +70,13 @@ public final class OpenTelemetryTracingModule extends AbstractModule {
 
     @Provides
     @Singleton
-    @ForTracing
     AppendInterceptor appendInterceptor(OutboxTracing tracing) {
         return tracing.appendInterceptor();
     }
 
     @Provides
     @Singleton
-    @ForTracing
+    @RelayBroker
     Broker relayBroker(OutboxTracing tracing, Broker broker) {
         return tracing.broker(broker);
     }

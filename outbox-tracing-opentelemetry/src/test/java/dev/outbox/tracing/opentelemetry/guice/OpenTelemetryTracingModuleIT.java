@@ -16,6 +16,7 @@ import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
 import dev.outbox.guice.OutboxModule;
 import dev.outbox.guice.RelayBroker;
+import dev.outbox.spi.AppendInterceptor;
 import dev.outbox.spi.Broker;
 import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiOutbox;
@@ -158,7 +159,11 @@ class OpenTelemetryTracingModuleIT {
                         bind(Broker.class).toInstance(broker);
                     }
                 });
-        assertThat(injector.getInstance(Key.get(Broker.class, RelayBroker.class)))
-                .isSameAs(broker);
+        assertThat(injector.getExistingBinding(Key.get(Broker.class, RelayBroker.class)))
+                .as("no decorated broker for the relay: it publishes through the bound one")
+                .isNull();
+        assertThat(injector.getExistingBinding(Key.get(AppendInterceptor.class)))
+                .as("no append interceptor")
+                .isNull();
     }
 }

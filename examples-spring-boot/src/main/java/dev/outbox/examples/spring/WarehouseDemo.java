@@ -29,7 +29,9 @@ public final class WarehouseDemo {
         List<AutoCloseable> services = new ArrayList<>();
         if (rest.stream().noneMatch(a -> a.startsWith("--spring.datasource.url="))) {
             System.out.println("starting an embedded PostgreSQL ...");
-            EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setRegisterShutdownHook(false) // stopped by ours, after the application
+                    .start();
             services.add(pg);
             defaults.put("spring.datasource.url", pg.getJdbcUrl("postgres", "postgres"));
             defaults.put("spring.datasource.username", "postgres");
@@ -45,6 +47,8 @@ public final class WarehouseDemo {
         }
         SpringApplication app = new SpringApplication(WarehouseApplication.class);
         app.setDefaultProperties(defaults);
+        // One shutdown hook, ours: the application stops (relay drained, subscriptions closed) before its services.
+        app.setRegisterShutdownHook(false);
         if (jpa) {
             app.setAdditionalProfiles("jpa");
         }

@@ -24,6 +24,7 @@ class HexagonTest {
     private static final String CORE_INTERNAL = "dev.outbox.internal";
     private static final String CORE_GUICE = "dev.outbox.guice";
     private static final String TRACING = "dev.outbox.tracing.opentelemetry";
+    private static final String SPRING = "dev.outbox.spring";
 
     /** Adapter packages: each a technology behind one of the core's ports. */
     static final List<String> ADAPTERS = List.of(
@@ -46,7 +47,8 @@ class HexagonTest {
             "com.fasterxml.jackson..",
             "org.apache.avro..",
             "io.micrometer..",
-            "io.opentelemetry..");
+            "io.opentelemetry..",
+            "org.springframework..");
 
     private static JavaClasses production;
 
@@ -68,6 +70,7 @@ class HexagonTest {
         assertThat(present).containsAll(ADAPTERS);
         assertThat(present).contains("dev.outbox.metrics.micrometer", POSTGRES);
         assertThat(present).contains(TRACING, TRACING + ".guice");
+        assertThat(present).contains(SPRING, SPRING + ".autoconfigure", SPRING + ".actuate");
         for (String adapter : ADAPTERS) {
             assertThat(present).as("guice package of " + adapter).contains(adapter + ".guice");
         }
@@ -89,6 +92,7 @@ class HexagonTest {
                                 "dev.outbox.metrics..",
                                 "dev.outbox.tracing..",
                                 "dev.outbox.admin..",
+                                SPRING + "..",
                                 POSTGRES + "..",
                                 "dev.outbox.testkit..",
                                 "dev.outbox.examples.."),
@@ -180,10 +184,22 @@ class HexagonTest {
     }
 
     @Test
-    void onlyTheTracingModuleImportsOpenTelemetry() {
+    void onlySpringModulesImportSpring() {
         noClasses()
                 .that()
-                .resideOutsideOfPackages("dev.outbox.tracing..")
+                .resideOutsideOfPackages(SPRING + "..", "dev.outbox.examples..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.springframework..")
+                .check(production);
+    }
+
+    @Test
+    void onlyTheTracingModuleAndTheStarterImportOpenTelemetry() {
+        // The starter wires the tracing module when OpenTelemetry is on the class path; nothing else may see it.
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("dev.outbox.tracing..", SPRING + "..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("io.opentelemetry..")

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The README's code is the tested code: each marked region of {@link QuickStartIT} appears in it word for word. */
+/**
+ * The README's code is the tested code: each marked region of {@link QuickStartIT}, and of the Spring Boot warehouse
+ * ({@code examples-spring-boot}, tested by its ITs), appears in it word for word.
+ */
 class ReadmeTest {
     private static final Path README = Path.of("..", "README.md");
     private static final Path SOURCE =
@@ -26,6 +29,25 @@ class ReadmeTest {
         regions.forEach((name, code) -> assertThat(readme)
                 .as("README region '%s' (copy it from QuickStartIT)", name)
                 .contains(code));
+    }
+
+    @Test
+    void everyMarkedRegionOfTheSpringBootWarehouseIsInTheReadme() throws IOException {
+        String readme = Files.readString(README, StandardCharsets.UTF_8);
+        Path spring =
+                Path.of("..", "examples-spring-boot", "src", "main", "java", "dev", "outbox", "examples", "spring");
+        Map<String, String> service =
+                regions(Files.readAllLines(spring.resolve("WarehouseService.java"), StandardCharsets.UTF_8));
+        Map<String, String> consumers =
+                regions(Files.readAllLines(spring.resolve("WarehouseConsumers.java"), StandardCharsets.UTF_8));
+        assertThat(service).containsOnlyKeys("append");
+        assertThat(consumers).containsOnlyKeys("consume");
+        assertThat(readme)
+                .as("README Spring Boot append (copy it from WarehouseService)")
+                .contains(service.get("append"));
+        assertThat(readme)
+                .as("README Spring Boot consumer (copy it from WarehouseConsumers)")
+                .contains(consumers.get("consume"));
     }
 
     /** The regions between {@code // README:name} and {@code // README:end}, with their common indent removed. */

@@ -1,0 +1,129 @@
+package dev.outbox.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outbox.spi.StoredMessage;
+import dev.outbox.spring.autoconfigure.OutboxAutoConfiguration;
+import dev.outbox.spring.autoconfigure.OutboxTracingAutoConfiguration;
+import dev.outbox.store.jdbi.JdbiMessageStore;
+import dev.outbox.store.jdbi.JdbiStoreConfig;
+import dev.outbox.testkit.Schema;
+import dev.outbox.testkit.TestPostgres;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The starter on a real PostgreSQL, in an application that only appends ({@code outbox.relay.enabled=false}): the
+ * tables made by Flyway from the store's own script, and tracing wired when OpenTelemetry is there.
+ */
+class OutboxStarterIT {
+    private Schema schema;
+
+    @BeforeEach
+    void schema() {
+        schema = TestPostgres.get().createSchema();
+    }
+
+    @AfterEach
+    void drop() {
+        schema.close();
+    }
+
+    private ApplicationContextRunner runner() {
+        DataSource dataSource = schema.dataSource();
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(OutboxAutoConfiguration.class))
+                .withBean(DataSource.class, () -> dataSource)
+                .withBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource))
+                .withPropertyValues("outbox.relay.enabled=false", "outbox.tracing.enabled=false");
+    }
+
+    @Test
+    void flywayCreatesTheTablesFromTheStoresScript(@TempDir Path migrations) throws Exception {
+        // What `outbox-admin schema` prints, saved as the application's first migration.
+        String script = JdbiMessageStore.create(schema.jdbi(), JdbiStoreConfig.defaults())
+                .migrationScript();
+        Files.writeString(migrations.resolve("V1__outbox.sql"), script);
+
+        runner().withConfiguration(AutoConfigurations.of(FlywayAutoConfiguration.class))
+                .withPropertyValues(
+                        "outbox.store.migrate=false",
+                        "spring.flyway.locations=filesystem:" + migrations,
+                        "spring.flyway.schemas=" + schema.name())
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    SpringOutbox outbox = context.getBean(SpringOutbox.class);
+                    List<StoredMessage> pending = new TransactionTemplate(
+                                    context.getBean(PlatformTransactionManager.class))
+                            .execute(status -> {
+                                outbox.appender().event("Billing.Events.InvoiceSent", Map.of("invoice", 7));
+                                return outbox.pending();
+                            });
+                    assertThat(pending).singleElement().satisfies(m -> assertThat(m.topic())
+                            .isEqualTo("Billing.Events.InvoiceSent"));
+                    // The lanes the relay claims are there too.
+                    assertThat(context.getBean(JdbiMessageStore.class).status()).hasSize(JdbiStoreConfig.DEFAULT_LANES);
+                });
+    }
+
+    @Test
+    void appendsAreTracedWhenOpenTelemetryIsThere() {
+        InMemorySpanExporter exporter = InMemorySpanExporter.create();
+        try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+                .setTracerProvider(SdkTracerProvider.builder()
+                        .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+                        .build())
+                .build()) {
+            runner().withConfiguration(AutoConfigurations.of(OutboxTracingAutoConfiguration.class))
+                    .withBean(OpenTelemetry.class, () -> sdk)
+                    .withPropertyValues("outbox.tracing.enabled=true")
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        SpringOutbox outbox = context.getBean(SpringOutbox.class);
+                        Span request =
+                                sdk.getTracer("test").spanBuilder("request").startSpan();
+                        List<StoredMessage> pending;
+                        Scope scope = request.makeCurrent();
+                        try {
+                            pending = new TransactionTemplate(context.getBean(PlatformTransactionManager.class))
+                                    .execute(status -> {
+                                        outbox.appender().event("Billing.Events.InvoiceSent", Map.of("invoice", 8));
+                                        return outbox.pending();
+                                    });
+                        } finally {
+                            scope.close();
+                            request.end();
+                        }
+                        String traceId = request.getSpanContext().getTraceId();
+                        assertThat(pending).singleElement().satisfies(m -> assertThat(m.headers())
+                                .containsKey("traceparent")
+                                .hasEntrySatisfying(
+                                        "traceparent", v -> assertThat(v).contains(traceId)));
+                        assertThat(exporter.getFinishedSpanItems())
+                                .extracting(SpanData::getName)
+                                .contains("create Billing.Events.InvoiceSent");
+                    });
+        }
+    }
+}

@@ -108,12 +108,18 @@ public class OutboxAutoConfiguration {
             MessageStore store,
             MessageSerializer serializer,
             OutboxProperties properties,
-            ObjectProvider<AppendInterceptor> interceptor) {
+            ObjectProvider<AppendInterceptor> interceptor,
+            ObjectProvider<Broker> broker) {
         return PropertyNames.check("outbox", () -> {
             Outbox.Builder b = Outbox.builder()
                     .store(store)
                     .serializer(serializer)
                     .interceptor(interceptor.getIfAvailable(() -> AppendInterceptor.NONE));
+            // The broker's rules for topics, so a topic it cannot take is refused at the append (G6).
+            Broker publishing = broker.getIfUnique();
+            if (publishing != null) {
+                b.topicRules(publishing.topicRules());
+            }
             if (properties.maxPayloadBytes() != null) {
                 b.maxPayloadBytes(properties.maxPayloadBytes());
             }

@@ -1,6 +1,7 @@
 package dev.outbox.spring.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
@@ -44,6 +45,13 @@ class OutboxAutoConfigurationTest {
             assertThat(context).doesNotHaveBean(RabbitBroker.class);
             assertThat(context.getBean(Relay.class).id()).startsWith("billing-");
         });
+    }
+
+    @Test
+    void theOutboxRefusesATopicTheBrokerCannotTake() {
+        runner.run(context -> assertThatThrownBy(
+                        () -> context.getBean(Outbox.class).topicRules().check("orders placed"))
+                .hasMessageContaining("orders placed"));
     }
 
     @Test

@@ -1,12 +1,19 @@
 package dev.outbox.spring;
 
+import static java.time.Duration.ofSeconds;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.outbox.RetriableException;
+import dev.outbox.spi.Broker;
 import dev.outbox.spi.StoredMessage;
+import dev.outbox.spring.actuate.OutboxActuatorAutoConfiguration;
+import dev.outbox.spring.actuate.OutboxHealthIndicator;
 import dev.outbox.spring.autoconfigure.OutboxAutoConfiguration;
 import dev.outbox.spring.autoconfigure.OutboxTracingAutoConfiguration;
 import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
+import dev.outbox.testkit.RecordingBroker;
 import dev.outbox.testkit.Schema;
 import dev.outbox.testkit.TestPostgres;
 import io.opentelemetry.api.OpenTelemetry;
@@ -21,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -35,7 +45,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The starter on a real PostgreSQL, in an application that only appends ({@code outbox.relay.enabled=false}): the
- * tables made by Flyway from the store's own script, and tracing wired when OpenTelemetry is there.
+ * tables made by Flyway from the store's own script, and tracing wired when OpenTelemetry is there; and, with a relay
+ * on a broker in this process, the health indicator's OUT_OF_SERVICE states.
  */
 class OutboxStarterIT {
     private Schema schema;
@@ -125,5 +136,61 @@ class OutboxStarterIT {
                                 .contains("create Billing.Events.InvoiceSent");
                     });
         }
+    }
+
+    /** An application that runs a relay, on a broker in this process. */
+    private ApplicationContextRunner relayRunner(RecordingBroker broker) {
+        return runner().withConfiguration(AutoConfigurations.of(OutboxActuatorAutoConfiguration.class))
+                .withBean(Broker.class, () -> broker)
+                .withPropertyValues(
+                        "outbox.relay.enabled=true",
+                        "outbox.source=billing",
+                        "outbox.relay.frequency=20ms",
+                        "outbox.relay.maintenance-interval=50ms");
+    }
+
+    @Test
+    void healthIsOutOfServiceWhileTheRelayHoldsNoLane() {
+        relayRunner(new RecordingBroker())
+                .withPropertyValues("outbox.relay.auto-startup=false")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Health health = context.getBean(OutboxHealthIndicator.class).health(true);
+                    assertThat(health.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+                    assertThat(health.getDetails())
+                            .containsEntry("lanesHeld", 0)
+                            .containsEntry("reason", "this relay holds no lane");
+
+                    // Started by hand, as outbox.relay.auto-startup=false asks: it claims the lanes.
+                    context.start();
+                    await().atMost(ofSeconds(30)).until(() -> context.getBean(OutboxHealthIndicator.class)
+                            .health(true)
+                            .getStatus()
+                            .equals(Status.UP));
+                });
+    }
+
+    @Test
+    void healthIsOutOfServiceWhileTheOldestMessageWaitsPastTheLagThreshold() {
+        RecordingBroker broker =
+                new RecordingBroker().failWhen(m -> Optional.of(new RetriableException("the broker is slow")));
+        relayRunner(broker).withPropertyValues("outbox.relay.lag-threshold=1ms").run(context -> {
+            assertThat(context).hasNotFailed();
+            OutboxHealthIndicator indicator = context.getBean(OutboxHealthIndicator.class);
+            await().atMost(ofSeconds(30))
+                    .until(() -> indicator.health(true).getStatus().equals(Status.UP));
+
+            new TransactionTemplate(context.getBean(PlatformTransactionManager.class))
+                    .executeWithoutResult(status ->
+                            context.getBean(SpringOutbox.class).appender().event("Billing.Events.InvoiceSent", 9));
+            await().atMost(ofSeconds(30))
+                    .until(() -> indicator.health(true).getStatus().equals(Status.OUT_OF_SERVICE));
+            Health health = indicator.health(true);
+            assertThat(health.getDetails())
+                    .containsEntry("waiting", 1L)
+                    .containsEntry("reason", "the oldest message waits longer than PT0.001S");
+            assertThat(broker.attempted()).isNotEmpty();
+            assertThat(broker.published()).isEmpty();
+        });
     }
 }

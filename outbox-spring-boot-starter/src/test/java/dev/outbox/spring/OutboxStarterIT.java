@@ -4,7 +4,9 @@ import static java.time.Duration.ofSeconds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outbox.IncomingMessage;
 import dev.outbox.RetriableException;
+import dev.outbox.SubscriptionSpec;
 import dev.outbox.spi.Broker;
 import dev.outbox.spi.StoredMessage;
 import dev.outbox.spring.actuate.OutboxActuatorAutoConfiguration;
@@ -29,6 +31,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,7 +50,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The starter on a real PostgreSQL, in an application that only appends ({@code outbox.relay.enabled=false}): the
  * tables made by Flyway from the store's own script, and tracing wired when OpenTelemetry is there; and, with a relay
- * on a broker in this process, the health indicator's OUT_OF_SERVICE states.
+ * on a broker in this process, the health indicator's OUT_OF_SERVICE states and a trace from append to handler.
  */
 class OutboxStarterIT {
     private Schema schema;
@@ -192,5 +196,51 @@ class OutboxStarterIT {
             assertThat(broker.attempted()).isNotEmpty();
             assertThat(broker.published()).isEmpty();
         });
+    }
+
+    @Test
+    void aMessageIsTracedFromItsAppendThroughItsPublishToItsHandler() {
+        InMemorySpanExporter exporter = InMemorySpanExporter.create();
+        Queue<IncomingMessage> handled = new ConcurrentLinkedQueue<>();
+        String topic = "Billing.Events.InvoicePaid";
+        try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+                .setTracerProvider(SdkTracerProvider.builder()
+                        .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+                        .build())
+                .build()) {
+            relayRunner(new RecordingBroker())
+                    .withConfiguration(AutoConfigurations.of(OutboxTracingAutoConfiguration.class))
+                    .withBean(OpenTelemetry.class, () -> sdk)
+                    .withBean(
+                            OutboxSubscriber.class,
+                            () -> OutboxSubscriber.exactlyOnce(
+                                    SubscriptionSpec.builder("ledger")
+                                            .patterns("Billing.Events.#")
+                                            .build(),
+                                    handled::add))
+                    .withPropertyValues("outbox.tracing.enabled=true")
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        Span request =
+                                sdk.getTracer("test").spanBuilder("request").startSpan();
+                        Scope scope = request.makeCurrent();
+                        try {
+                            new TransactionTemplate(context.getBean(PlatformTransactionManager.class))
+                                    .executeWithoutResult(status -> context.getBean(SpringOutbox.class)
+                                            .appender()
+                                            .event(topic, Map.of("invoice", 10)));
+                        } finally {
+                            scope.close();
+                            request.end();
+                        }
+                        await().atMost(ofSeconds(30)).until(() -> !handled.isEmpty());
+                        String traceId = request.getSpanContext().getTraceId();
+                        // The handler's span ends after it returns.
+                        await().atMost(ofSeconds(30)).untilAsserted(() -> assertThat(exporter.getFinishedSpanItems())
+                                .filteredOn(span -> span.getTraceId().equals(traceId))
+                                .extracting(SpanData::getName)
+                                .contains("create " + topic, "publish " + topic, "process " + topic));
+                    });
+        }
     }
 }

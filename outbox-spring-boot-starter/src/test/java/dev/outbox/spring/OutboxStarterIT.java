@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.outbox.IncomingMessage;
 import dev.outbox.RetriableException;
 import dev.outbox.SubscriptionSpec;
+import dev.outbox.consumer.dedup.DedupTable;
 import dev.outbox.spi.Broker;
 import dev.outbox.spi.StoredMessage;
 import dev.outbox.spring.actuate.OutboxActuatorAutoConfiguration;
@@ -28,6 +29,8 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -242,5 +245,53 @@ class OutboxStarterIT {
                                 .contains("create " + topic, "publish " + topic, "process " + topic));
                     });
         }
+    }
+
+    @Test
+    void theExactlyOnceSubscribersRecordsLiveInTheOutboxSchema() throws Exception {
+        String outboxSchema = schema.name() + "_outbox";
+        Queue<IncomingMessage> handled = new ConcurrentLinkedQueue<>();
+        try {
+            relayRunner(new RecordingBroker())
+                    .withBean(
+                            OutboxSubscriber.class,
+                            () -> OutboxSubscriber.exactlyOnce(
+                                    SubscriptionSpec.builder("ledger")
+                                            .patterns("Billing.Events.#")
+                                            .build(),
+                                    handled::add))
+                    .withPropertyValues("outbox.store.schema=" + outboxSchema)
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        new TransactionTemplate(context.getBean(PlatformTransactionManager.class))
+                                .executeWithoutResult(status -> context.getBean(SpringOutbox.class)
+                                        .appender()
+                                        .event("Billing.Events.InvoicePaid", Map.of("invoice", 11)));
+                        await().atMost(ofSeconds(30)).until(() -> !handled.isEmpty());
+                        assertThat(schemasOf(DedupTable.DEFAULT_NAME)).containsExactly(outboxSchema);
+                        List<String> consumers = schema.jdbi().withHandle(h -> h.createQuery(
+                                        "select consumer from \"" + outboxSchema + "\"." + DedupTable.DEFAULT_NAME)
+                                .mapTo(String.class)
+                                .list());
+                        assertThat(consumers).containsExactly("ledger");
+                    });
+        } finally {
+            // The context closed the test's pool with itself.
+            try (Connection c = TestPostgres.get().connect();
+                    Statement st = c.createStatement()) {
+                st.execute("drop schema if exists \"" + outboxSchema + "\" cascade");
+            }
+        }
+    }
+
+    /** The schemas of this test's database that hold a table of this name. */
+    private List<String> schemasOf(String table) {
+        return schema.jdbi().withHandle(h -> h.createQuery(
+                        "select table_schema from information_schema.tables where table_name = :table"
+                                + " and table_schema like :prefix order by 1")
+                .bind("table", table)
+                .bind("prefix", schema.name() + "%")
+                .mapTo(String.class)
+                .list());
     }
 }

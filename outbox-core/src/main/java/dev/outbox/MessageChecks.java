@@ -7,13 +7,25 @@ import java.util.Map;
 final class MessageChecks {
     private MessageChecks() {}
 
-    /** A message field that must be present and not blank, with no control characters. */
+    /**
+     * A message field that must be present and not blank, with no control characters and no unpaired surrogate (which
+     * UTF-8 cannot carry: the database would store a different value than the one the lane was chosen by).
+     */
     static String text(String value, String name, int maxLength) {
         present(value, name, maxLength);
         for (int i = 0; i < value.length(); i++) {
-            if (Character.isISOControl(value.charAt(i))) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c)) {
                 throw new InvalidMessageException(
                         name + " must not contain control characters: " + Validation.quote(value));
+            }
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidMessageException(name + " must not contain an unpaired surrogate (U+"
+                        + String.format("%04X", (int) c) + " at index " + i + ")");
             }
         }
         return value;

@@ -87,6 +87,22 @@ class AppendCatalogueTest {
                 bad("line separator in a header value", "U+2028", a -> a.append(withHeader("x", "a\u2028b"))),
                 bad("unpaired surrogate in a header value", "U+D800", a -> a.append(withHeader("x", "a\uD800"))),
                 bad(
+                        "unpaired surrogate in a key",
+                        "key must not contain an unpaired surrogate (U+DC00",
+                        a -> a.append(Message.builder(TOPIC)
+                                .key("sku-\uDC00")
+                                .type("T")
+                                .payload(new byte[1], "x/y")
+                                .build())),
+                bad(
+                        "NUL in a key",
+                        "key must not contain control characters",
+                        a -> a.append(Message.builder(TOPIC)
+                                .key("sku\u0000")
+                                .type("T")
+                                .payload(new byte[1], "x/y")
+                                .build())),
+                bad(
                         "header name over 255 bytes",
                         "header name must be at most 255 bytes",
                         a -> a.append(withHeader("é".repeat(128), "v"))),

@@ -89,7 +89,8 @@ public record OutboxProperties(
      *
      * @param migrate whether the tables are created or upgraded at start; false when Flyway or a DBA does it (see
      *     {@code outbox-admin schema})
-     * @param schema the schema of the tables; default: the connection's search path
+     * @param schema the schema of the tables, the exactly-once subscribers' {@code outbox_processed_message} among them;
+     *     default: the connection's search path
      * @param tablePrefix the prefix of the table names; default {@code outbox}
      * @param lanes the lane count, fixed when the tables are created; default 64
      * @param retention keep acknowledged messages this long; default: delete them on acknowledge

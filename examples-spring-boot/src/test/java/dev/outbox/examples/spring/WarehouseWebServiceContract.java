@@ -11,11 +11,14 @@ import dev.outbox.TransactionRequiredException;
 import dev.outbox.examples.warehouse.NotifiedLowProductQuantity;
 import dev.outbox.examples.warehouse.ProductQuantityIncreased;
 import dev.outbox.examples.warehouse.ProductQuantityShipped;
+import dev.outbox.examples.warehouse.ProductsView;
 import dev.outbox.spi.MessageSerializer;
 import dev.outbox.spring.OutboxSubscriber;
 import dev.outbox.spring.SpringOutbox;
 import dev.outbox.testkit.Schema;
 import dev.outbox.testkit.TestPostgres;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -70,6 +73,9 @@ abstract class WarehouseWebServiceContract {
     @Autowired
     PlatformTransactionManager transactions;
 
+    @Autowired
+    MeterRegistry meters;
+
     static void database(DynamicPropertyRegistry registry) {
         Schema schema = TestPostgres.get().createSchema();
         schemas.put(schema.name(), schema);
@@ -118,6 +124,33 @@ abstract class WarehouseWebServiceContract {
                         // the low-quantity notifier's own event, appended in its consuming transaction
                         new NotifiedLowProductQuantity(sku)));
         await().atMost(ofSeconds(30)).until(() -> get("/warehouse/products").contains(quantity(sku, 3)));
+    }
+
+    @Test
+    void theRelaysAndConsumersMetersAreInTheApplicationsRegistry() throws Exception {
+        String sku = "sku-m-" + RUN;
+        assertThat(post(sku, "increase_quantity", 4).status()).isEqualTo(200);
+        await().atMost(ofSeconds(30)).until(() -> events(sku).contains(new ProductQuantityIncreased(sku, 4)));
+        await().atMost(ofSeconds(30)).until(() -> get("/warehouse/products").contains(quantity(sku, 4)));
+
+        // The relay's, the at-least-once recorder's and the exactly-once view's meters, all in the one registry.
+        await().atMost(ofSeconds(30)).untilAsserted(() -> {
+            assertThat(meters.find("outbox.relay.published").counters().stream()
+                            .mapToDouble(Counter::count)
+                            .sum())
+                    .isPositive();
+            assertThat(meters.get("outbox.consumer.handled")
+                            .tag("subscription", RECORDER)
+                            .counter()
+                            .count())
+                    .isPositive();
+            assertThat(meters.get("outbox.dedup.processed")
+                            .tag("consumer", ProductsView.NAME)
+                            .timer()
+                            .count())
+                    .isPositive();
+        });
+        assertThat(meters.get("outbox.relay.lanes.owned").gauge().value()).isPositive();
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.outbox.Relay;
 import dev.outbox.spi.MessageStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -60,22 +61,28 @@ public final class OutboxEndpoint {
      *
      * @param operation {@code restart}, {@code skip} or {@code replay}
      * @param target the lane (restart, skip) or the parked message's id (replay)
-     * @throws IllegalArgumentException for another operation, a lane that is not stopped, an id that is not parked
+     * @throws InvalidEndpointRequestException (answered 400) for another operation, a lane that is not stopped, an id
+     *     that is not parked
      */
     @WriteOperation
     public Map<String, Object> operate(@Selector String operation, @Selector long target) {
-        return switch (operation) {
-            case "restart" -> OutboxHealthIndicator.describe(relay.restart(lane(target)));
-            case "skip" -> describe(relay.skip(lane(target)));
-            case "replay" -> {
-                if (!store.replay(new MessageId(target))) {
-                    throw new IllegalArgumentException("no parked message has id " + target);
+        try {
+            return switch (operation) {
+                case "restart" -> OutboxHealthIndicator.describe(relay.restart(lane(target)));
+                case "skip" -> describe(relay.skip(lane(target)));
+                case "replay" -> {
+                    if (!store.replay(new MessageId(target))) {
+                        throw new IllegalArgumentException("no parked message has id " + target);
+                    }
+                    yield Map.of("replayed", target);
                 }
-                yield Map.of("replayed", target);
-            }
-            default -> throw new IllegalArgumentException(
-                    "unknown operation '" + operation + "': restart, skip or replay");
-        };
+                default -> throw new IllegalArgumentException(
+                        "unknown operation '" + operation + "': restart, skip or replay");
+            };
+        } catch (IllegalArgumentException e) {
+            // The operator's mistake, not the server's: Actuator answers this one 400 with the reason.
+            throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage(), e);
+        }
     }
 
     private static int lane(long target) {

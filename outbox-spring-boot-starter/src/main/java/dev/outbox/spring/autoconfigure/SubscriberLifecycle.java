@@ -3,6 +3,7 @@ package dev.outbox.spring.autoconfigure;
 import dev.outbox.MessageHandler;
 import dev.outbox.Subscription;
 import dev.outbox.consumer.dedup.DedupListener;
+import dev.outbox.consumer.dedup.DedupTable;
 import dev.outbox.consumer.dedup.Deduplicator;
 import dev.outbox.spi.Broker;
 import dev.outbox.spring.OutboxProperties;
@@ -79,6 +80,12 @@ final class SubscriberLifecycle implements SmartLifecycle {
                 Deduplicator.builder().jdbi(jdbi).consumer(s.spec().name()).listener(dedupListener);
         if (properties.consumer().retention() != null) {
             builder.retention(properties.consumer().retention());
+        }
+        // The processed ids live beside the outbox's tables: one schema to grant, migrate and back up.
+        if (properties.store().schema() != null) {
+            builder.table(PropertyNames.check(
+                    "outbox.store",
+                    () -> DedupTable.DEFAULT.inSchema(properties.store().schema())));
         }
         Deduplicator dedup = PropertyNames.check("outbox.consumer", builder::build);
         deduplicators.add(dedup);

@@ -346,7 +346,7 @@ public final class JdbiMessageStore implements MessageStore {
         }
         return sql(
                 "fetch",
-                () -> jdbi.withHandle(h -> {
+                () -> jdbi.inTransaction(h -> {
                     try {
                         return reader.fetch(h, request);
                     } catch (SQLException e) {

@@ -67,8 +67,9 @@ final class PositionReader {
         String sequence = sequence(h);
         Connection c = h.getConnection();
 
-        // One round trip: the setting and the fetch go together, and in auto-commit mode they share the implicit
-        // transaction that ends with them, so the setting holds for the fetch only.
+        // The setting and the fetch go out together, inside the transaction the store opens for them (a SET LOCAL
+        // outside a transaction block makes PostgreSQL log a warning on every call), so the setting holds for the
+        // fetch only.
         String sql = PLAN_SETTING
                 + statements.computeIfAbsent(read.size() * 2 + (late ? 1 : 0), k -> sql(k / 2, k % 2 == 1));
         List<Row> rows = new ArrayList<>();

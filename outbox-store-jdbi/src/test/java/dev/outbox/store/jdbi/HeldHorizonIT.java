@@ -79,10 +79,12 @@ class HeldHorizonIT {
             holder.rollback();
         }
 
-        vacuum();
-        await().atMost(WAIT).untilAsserted(() -> assertThat(deadTuples())
-                .as("cleaned once the holder ended")
-                .isZero());
+        // Vacuumed again until clean: another session of the shared server (autovacuum on a big table, a test in
+        // another schema) may hold the horizon a little longer than our holder did.
+        await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            vacuum();
+            assertThat(deadTuples()).as("cleaned once the holder ended").isZero();
+        });
         appendAndAwaitDelivery(MESSAGES, 2 * MESSAGES);
         vacuum();
         assertThat(tableSize()).as("the freed space is used again").isLessThanOrEqualTo(before);

@@ -1,5 +1,7 @@
 package dev.outbox.testkit;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -69,6 +71,20 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
     /** A pooled data source on the class's schema. */
     public DataSource dataSource() {
         return schema().dataSource();
+    }
+
+    /**
+     * A connection of {@link #dataSource()} with auto-commit off: a transaction to append in, committed or rolled back
+     * and closed by the caller.
+     */
+    public Connection transaction() {
+        try {
+            Connection c = dataSource().getConnection();
+            c.setAutoCommit(false);
+            return c;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open a transaction on the test schema", e);
+        }
     }
 
     /** Another schema, for a test that needs a clean one; dropped with the class's. */

@@ -70,7 +70,7 @@ import org.junit.jupiter.api.Test;
  *
  *     @Override protected Broker broker() { return broker; }
  *     @Override protected MessageStore newStore(int lanes) { ... fresh tables, migrated ... }
- *     @Override protected Connection transaction() { ... auto-commit off, on the store's database ... }
+ *     @Override protected Connection transaction() { return pg.transaction(); }
  * }
  * }</pre>
  *

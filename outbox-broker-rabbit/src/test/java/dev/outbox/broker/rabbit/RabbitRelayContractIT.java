@@ -7,7 +7,6 @@ import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.RelayContract;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,13 +51,7 @@ class RabbitRelayContractIT extends RelayContract {
 
     @Override
     protected Connection transaction() {
-        try {
-            Connection c = pg.dataSource().getConnection();
-            c.setAutoCommit(false);
-            return c;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return pg.transaction();
     }
 
     @Override

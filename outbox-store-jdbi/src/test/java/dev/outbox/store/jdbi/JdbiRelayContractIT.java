@@ -6,7 +6,6 @@ import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.RecordingBroker;
 import dev.outbox.testkit.RelayContract;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,13 +32,7 @@ class JdbiRelayContractIT extends RelayContract {
 
     @Override
     protected Connection transaction() {
-        try {
-            Connection c = pg.dataSource().getConnection();
-            c.setAutoCommit(false);
-            return c;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return pg.transaction();
     }
 
     @Override

@@ -69,6 +69,8 @@ final class ChildRelay implements AutoCloseable {
     /**
      * Where a child relay works: the test's PostgreSQL schema and outbox tables, and its Kafka and topic.
      *
+     * @param clientId the Kafka client id of every relay of the outbox, as the instances of one application share
+     *     their settings (the exactly-once mode names its positions topic after it)
      * @param topic the test's topic, whose acknowledgements {@link Window#BEFORE_COMMIT} counts
      */
     record Environment(
@@ -78,6 +80,7 @@ final class ChildRelay implements AutoCloseable {
             String tablePrefix,
             int lanes,
             String bootstrapServers,
+            String clientId,
             int partitions,
             String topic,
             String source) {}
@@ -204,6 +207,7 @@ final class ChildRelay implements AutoCloseable {
         p.setProperty("store.tablePrefix", env.tablePrefix());
         p.setProperty("store.lanes", Integer.toString(env.lanes()));
         p.setProperty("kafka.bootstrapServers", env.bootstrapServers());
+        p.setProperty("kafka.clientId", env.clientId());
         p.setProperty("kafka.partitions", Integer.toString(env.partitions()));
         p.setProperty("topic", env.topic());
         p.setProperty("relay.source", env.source());

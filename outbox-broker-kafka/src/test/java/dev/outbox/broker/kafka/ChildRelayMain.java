@@ -2,6 +2,7 @@ package dev.outbox.broker.kafka;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.Envelope;
 import dev.outbox.OutgoingMessage;
 import dev.outbox.Relay;
 import dev.outbox.spi.ForwardingBroker;
@@ -31,6 +32,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.ProducerInterceptor;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -59,6 +61,8 @@ final class ChildRelayMain {
     private static volatile String heldTopic;
 
     private static volatile int holdAfterRecords;
+    /** The id of a message in the transaction held before its commit, once one is; 0 before. */
+    private static volatile long heldId;
 
     private ChildRelayMain() {}
 
@@ -84,6 +88,9 @@ final class ChildRelayMain {
         db.setPoolName("outbox-child-" + p.getProperty("relay.id"));
         db.addDataSourceProperty("currentSchema", p.getProperty("jdbc.schema"));
         db.addDataSourceProperty("ApplicationName", p.getProperty("jdbc.applicationName"));
+        // A relay paused inside a transaction (a heartbeat's) would hold its row locks, and with them every other
+        // relay's heartbeat, until it resumes: the server ends such a session, as a deployment's setting would.
+        db.addDataSourceProperty("options", "-c idle_in_transaction_session_timeout=2000");
         HikariDataSource pool = new HikariDataSource(db);
         JdbiMessageStore store = JdbiMessageStore.create(
                 Jdbi.create(pool),
@@ -93,14 +100,14 @@ final class ChildRelayMain {
                         .build());
 
         KafkaBrokerSettings.Builder settings = KafkaBrokerSettings.builder(p.getProperty("kafka.bootstrapServers"))
-                .clientId("outbox-child-" + p.getProperty("relay.id"))
+                .clientId(p.getProperty("kafka.clientId"))
                 .topicPolicy(TopicPolicy.createMissing(Integer.parseInt(p.getProperty("kafka.partitions")), (short) 1))
                 .closeTimeout(Duration.ofSeconds(5));
         if (window == ChildRelay.Window.BEFORE_COMMIT) {
             settings.producerProperty("interceptor.classes", HoldBeforeCommit.class.getName());
         }
         if (Boolean.parseBoolean(p.getProperty("exactlyOnce"))) {
-            throw new IllegalStateException("exactly-once mode is not built yet");
+            settings.exactlyOnce();
         }
         KafkaBroker kafka = KafkaBroker.create(settings.build());
         Reporting broker = new Reporting(kafka, window == ChildRelay.Window.AFTER_COMMIT ? holdAt : 0);
@@ -199,8 +206,10 @@ final class ChildRelayMain {
                                 }
                             }
                         }
+                        boolean heldBatch = messages.stream()
+                                .anyMatch(m -> m.envelope().messageId().value() == heldId);
                         mark("outcome publish=" + n + " messages=" + out.size() + " failed=" + failed
-                                + (failed > 0 ? " error=" + first : ""));
+                                + (heldBatch ? " held-batch" : "") + (failed > 0 ? " error=" + first : ""));
                         if (failed == 0 && holdAt > 0 && n >= holdAt && held.compareAndSet(false, true)) {
                             mark("held after-commit publish=" + n + " ids=" + ids);
                             awaitRelease();
@@ -242,11 +251,23 @@ final class ChildRelayMain {
     public static final class HoldBeforeCommit implements ProducerInterceptor<byte[], byte[]> {
         private static final AtomicInteger acknowledged = new AtomicInteger();
 
+        /**
+         * The id of the last record of the test's topic this producer sent: at the hold, it belongs to the held
+         * transaction, because a producer begins no transaction before its last one committed.
+         */
+        private volatile long lastSent;
+
         /** Kafka's constructor. */
         public HoldBeforeCommit() {}
 
         @Override
         public ProducerRecord<byte[], byte[]> onSend(ProducerRecord<byte[], byte[]> record) {
+            if (record.topic().equals(heldTopic)) {
+                Header id = record.headers().lastHeader(Envelope.MESSAGE_ID);
+                if (id != null) {
+                    lastSent = Long.parseLong(new String(id.value(), StandardCharsets.UTF_8));
+                }
+            }
             return record;
         }
 
@@ -256,7 +277,8 @@ final class ChildRelayMain {
                 return;
             }
             if (acknowledged.incrementAndGet() >= holdAfterRecords && held.compareAndSet(false, true)) {
-                mark("held before-commit records=" + acknowledged.get());
+                heldId = lastSent;
+                mark("held before-commit records=" + acknowledged.get() + " id=" + heldId);
                 awaitRelease();
             }
         }

@@ -13,6 +13,8 @@ import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.TestRelays;
 import dev.outbox.testkit.TestTransactions;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,6 +82,7 @@ class ExactlyOnceRelayKillIT {
                 name,
                 LANES,
                 kafka.bootstrapServers(),
+                "outbox-" + name,
                 PARTITIONS,
                 name + ".Kill.Events.Tick",
                 "warehouse");
@@ -108,6 +111,148 @@ class ExactlyOnceRelayKillIT {
                 read.all().size(),
                 read.duplicated().size(),
                 held.size());
+    }
+
+    @Test
+    void aRelayKilledWhileItsKafkaTransactionIsOpenLeavesNoDuplicate() {
+        append(2_000);
+        ChildRelay a = relays.start(relay("a").exactlyOnce(true).hold(ChildRelay.Window.BEFORE_COMMIT, 300));
+        a.awaitMark("held before-commit", WAIT);
+        a.kill();
+        append(1_000);
+        relays.start(relay("b").exactlyOnce(true));
+        awaitDrained();
+
+        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
+        read.assertExactlyOnce(committed);
+        read.assertKeyOrder();
+        // The fault really struck with records in Kafka's log: the killed relay's open transaction holds copies that
+        // only a read_uncommitted consumer sees.
+        KafkaDeliveries uncommitted = read(IsolationLevel.READ_UNCOMMITTED);
+        assertThat(uncommitted.duplicated())
+                .as("records of the killed relay's open transaction, aborted and published again")
+                .isNotEmpty();
+        log.info(
+                "killed before the commit: {} committed ({} rolled back transactions), {} read, {} aborted copies",
+                committed.size(),
+                rolledBack,
+                read.all().size(),
+                uncommitted.all().size() - read.all().size());
+    }
+
+    @Test
+    void aRelayKilledBetweenTheKafkaCommitAndTheDeleteLeavesNoDuplicate() {
+        append(2_000);
+        ChildRelay a = relays.start(relay("a").exactlyOnce(true).hold(ChildRelay.Window.AFTER_COMMIT, 3));
+        Set<Long> held = ids(a.awaitMark("held after-commit", WAIT));
+        a.kill();
+        append(1_000);
+        relays.start(relay("b").exactlyOnce(true));
+        awaitDrained();
+
+        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
+        read.assertExactlyOnce(committed);
+        read.assertKeyOrder();
+        assertThat(held).as("the batch committed in Kafka and never deleted").isNotEmpty();
+        log.info(
+                "killed between commit and delete: {} committed ({} rolled back transactions), {} read, {} held",
+                committed.size(),
+                rolledBack,
+                read.all().size(),
+                held.size());
+    }
+
+    @Test
+    void aRelayKilledDuringTheDeleteLeavesNoDuplicate() throws Exception {
+        append(2_000);
+        String table = storeConfig.qualifiedTable("message");
+        try (Connection lock = pg.transaction();
+                Statement st = lock.createStatement()) {
+            // Reads go on, deletes wait: the relay publishes and commits its first batches, then waits in its delete.
+            st.execute("lock table " + table + " in share mode");
+            ChildRelay a = relays.start(relay("a").exactlyOnce(true));
+            await("the relay's delete waiting on the lock").atMost(WAIT).until(() -> deletesWaiting(table) > 0);
+            a.kill();
+            lock.rollback();
+        }
+        append(1_000);
+        relays.start(relay("b").exactlyOnce(true));
+        awaitDrained();
+
+        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
+        read.assertExactlyOnce(committed);
+        read.assertKeyOrder();
+        log.info(
+                "killed during the delete: {} committed ({} rolled back transactions), {} read",
+                committed.size(),
+                rolledBack,
+                read.all().size());
+    }
+
+    @Test
+    void aRelayPausedPastItsLeaseIsFencedInKafkaAndItsOpenTransactionNeverCommits() {
+        append(2_000);
+        ChildRelay a = relays.start(relay("a").exactlyOnce(true).hold(ChildRelay.Window.BEFORE_COMMIT, 300));
+        a.awaitMark("held before-commit", WAIT);
+        a.pause();
+        // Another relay takes the paused one's lanes once its lease has run out, and delivers everything, the rows
+        // of the paused relay's open transaction too.
+        relays.start(relay("b").exactlyOnce(true));
+        append(1_000);
+        awaitDrained();
+
+        a.resume();
+        a.release();
+        String outcome = a.awaitMark(m -> m.startsWith("outcome") && m.contains(" held-batch"), WAIT);
+        assertThat(outcome)
+                .as("the paused relay's open transaction, refused once it resumed")
+                .doesNotContain("failed=0");
+        // Both relays run now and share the lanes.
+        append(500);
+        awaitDrained();
+
+        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
+        read.assertExactlyOnce(committed);
+        read.assertKeyOrder();
+        KafkaDeliveries uncommitted = read(IsolationLevel.READ_UNCOMMITTED);
+        assertThat(uncommitted.duplicated())
+                .as("records of the paused relay's transaction, aborted and published again by the other")
+                .isNotEmpty();
+        log.info(
+                "paused past its lease: {} committed ({} rolled back transactions), {} read; its outcome: {}",
+                committed.size(),
+                rolledBack,
+                read.all().size(),
+                outcome);
+    }
+
+    @Test
+    void relaysKilledOneAfterAnotherAtEitherSideOfTheCommitThenTwoAtOnceLeaveNoDuplicate() {
+        append(1_000);
+        ChildRelay a = relays.start(relay("a").exactlyOnce(true).hold(ChildRelay.Window.AFTER_COMMIT, 2));
+        Set<Long> held = ids(a.awaitMark("held after-commit", WAIT));
+        a.kill();
+        append(1_000);
+        // The next owner takes over lanes whose last batch is committed and not deleted, and dies itself with a
+        // transaction open.
+        ChildRelay b = relays.start(relay("b").exactlyOnce(true).hold(ChildRelay.Window.BEFORE_COMMIT, 200));
+        b.awaitMark("held before-commit", WAIT);
+        b.kill();
+        append(1_000);
+        relays.start(relay("c").exactlyOnce(true));
+        relays.start(relay("d").exactlyOnce(true));
+        append(500);
+        awaitDrained();
+
+        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
+        read.assertExactlyOnce(committed);
+        read.assertKeyOrder();
+        assertThat(held).isNotEmpty();
+        log.info(
+                "two kills, then two relays: {} committed ({} rolled back transactions), {} read",
+                committed.size(),
+                rolledBack,
+                read.all().size());
     }
 
     // --- helpers -----------------------------------------------------------------------------------------------------
@@ -147,6 +292,17 @@ class ExactlyOnceRelayKillIT {
     /** Waits until every committed message was published and deleted. */
     private void awaitDrained() {
         await("the outbox drained").atMost(WAIT).until(() -> TestRelays.backlog(store, -1) == 0);
+    }
+
+    /** How many deletes from {@code table} wait on a lock, in the test schema's sessions (the child relays' too). */
+    private static int deletesWaiting(String table) {
+        return pg.jdbi()
+                .withHandle(h -> h.createQuery("select count(*) from pg_stat_activity where application_name = :app"
+                                + " and wait_event_type = 'Lock' and query like :delete")
+                        .bind("app", "outbox-" + pg.schema().name())
+                        .bind("delete", "delete from " + table + "%")
+                        .mapTo(Integer.class)
+                        .one());
     }
 
     private KafkaDeliveries read(IsolationLevel isolation) {

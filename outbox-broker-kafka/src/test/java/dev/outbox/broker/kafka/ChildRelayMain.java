@@ -3,9 +3,11 @@ package dev.outbox.broker.kafka;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Envelope;
+import dev.outbox.MessageId;
 import dev.outbox.OutgoingMessage;
 import dev.outbox.Relay;
 import dev.outbox.spi.ForwardingBroker;
+import dev.outbox.spi.LaneClaim;
 import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.TestRelays;
@@ -18,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -222,6 +226,15 @@ final class ChildRelayMain {
                 gated.add(gate.thenCompose(x -> f));
             }
             return gated;
+        }
+
+        @Override
+        public Map<Integer, Set<MessageId>> takeOver(Collection<LaneClaim> lanes) {
+            mark("takeover lanes=" + lanes.size());
+            Map<Integer, Set<MessageId>> published = super.takeOver(lanes);
+            mark("taken over lanes=" + lanes.size() + " published="
+                    + published.values().stream().mapToInt(Set::size).sum());
+            return published;
         }
 
         private static String describe(CompletableFuture<Void> f) {

@@ -255,6 +255,39 @@ class ExactlyOnceRelayKillIT {
                 read.all().size());
     }
 
+    @Test
+    void relaysKilledOverAndOverWhileTakingLanesOverAndMidStreamBesideALiveOneLeaveNoDuplicate() {
+        append(500);
+        // One relay lives throughout: lanes keep moving between it and the ones that come and die.
+        relays.start(relay("steady").exactlyOnce(true));
+        int kills = 0;
+        for (int round = 1; round <= 6; round++) {
+            append(500);
+            ChildRelay doomed = relays.start(relay("doomed" + round).exactlyOnce(true));
+            if (round % 2 == 1) {
+                // While it fences the lanes' previous producers and reads their positions.
+                doomed.awaitMark("takeover", WAIT);
+            } else {
+                // Right after a batch was committed, most likely before it is deleted.
+                doomed.awaitMark(m -> m.startsWith("outcome") && m.contains(" failed=0"), WAIT);
+            }
+            doomed.kill();
+            kills++;
+        }
+        append(500);
+        awaitDrained();
+
+        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
+        read.assertExactlyOnce(committed);
+        read.assertKeyOrder();
+        log.info(
+                "{} relays killed beside a live one: {} committed ({} rolled back transactions), {} read",
+                kills,
+                committed.size(),
+                rolledBack,
+                read.all().size());
+    }
+
     // --- helpers -----------------------------------------------------------------------------------------------------
 
     private ChildRelay.Spec relay(String id) {

@@ -291,31 +291,39 @@ public final class ExactlyOncePublisher implements AutoCloseable {
         }
         List<Claim> result = new ArrayList<>();
         for (Claim k : history) {
-            if (!k.done() && k.epoch() < epoch && k.epoch() >= fencedUpTo) {
+            if (k.epoch() < epoch && k.epoch() >= fencedUpTo) {
                 result.add(k);
             }
         }
         return result;
     }
 
+    /**
+     * A claim, keyed by lane and epoch so that compaction keeps every claim (the "done" record of a claim replaces its
+     * first record, and says the same and more).
+     */
     private ProducerRecord<byte[], byte[]> claimRecord(int lane, long epoch, boolean done) {
-        String value = "e=" + epoch + " owner=" + owner + " n=" + slots.length + " done=" + (done ? 1 : 0);
+        String value =
+                "lane=" + lane + " e=" + epoch + " owner=" + owner + " n=" + slots.length + " done=" + (done ? 1 : 0);
         return new ProducerRecord<>(
                 claimsTopic,
                 0,
-                Integer.toString(lane).getBytes(StandardCharsets.UTF_8),
+                (lane + ":" + epoch).getBytes(StandardCharsets.UTF_8),
                 value.getBytes(StandardCharsets.UTF_8));
     }
 
-    static Optional<Claim> parseClaim(long offset, byte[] key, byte[] value) {
+    static Optional<Claim> parseClaim(long offset, byte[] value) {
         try {
-            int lane = Integer.parseInt(new String(key, StandardCharsets.UTF_8));
             Map<String, String> f = fields(new String(value, StandardCharsets.UTF_8));
+            String owner = f.get("owner");
+            if (owner == null || owner.isEmpty()) {
+                throw new IllegalArgumentException("no owner");
+            }
             return Optional.of(new Claim(
                     offset,
-                    lane,
+                    Integer.parseInt(f.get("lane")),
                     Long.parseLong(f.get("e")),
-                    f.get("owner"),
+                    owner,
                     Integer.parseInt(f.get("n")),
                     "1".equals(f.get("done"))));
         } catch (RuntimeException e) {
@@ -378,7 +386,7 @@ public final class ExactlyOncePublisher implements AutoCloseable {
                         null);
             }
             for (ConsumerRecord<byte[], byte[]> r : claimsReader.poll(Duration.ofMillis(100))) {
-                parseClaim(r.offset(), r.key(), r.value())
+                parseClaim(r.offset(), r.value())
                         .ifPresent(c -> claims.computeIfAbsent(c.lane(), l -> new ArrayList<>())
                                 .add(c));
             }
@@ -445,8 +453,10 @@ public final class ExactlyOncePublisher implements AutoCloseable {
                         .configs(Map.of("cleanup.policy", "compact", "segment.ms", "600000")));
             }
             if (!existing.contains(claimsTopic)) {
+                // Compacted on keys that never repeat but for a claim's own "done": every claim is kept for good, so
+                // that a lane held longer than any retention still names its holder.
                 missing.add(new NewTopic(claimsTopic, Optional.of(1), replicationFactor)
-                        .configs(Map.of("cleanup.policy", "delete")));
+                        .configs(Map.of("cleanup.policy", "compact")));
             }
             for (NewTopic t : missing) {
                 try {

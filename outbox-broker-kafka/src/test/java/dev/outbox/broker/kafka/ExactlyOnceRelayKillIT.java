@@ -3,6 +3,7 @@ package dev.outbox.broker.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outbox.Lanes;
 import dev.outbox.Message;
 import dev.outbox.MessageId;
 import dev.outbox.Outbox;
@@ -18,8 +19,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,6 +61,7 @@ class ExactlyOnceRelayKillIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     private final Set<Long> committed = new HashSet<>();
+    private final Map<Long, String> keys = new HashMap<>();
     private int rolledBack;
     private int appended;
     private EmbeddedKafka kafka;
@@ -288,6 +292,55 @@ class ExactlyOnceRelayKillIT {
                 read.all().size());
     }
 
+    @Test
+    void aLowerIdCommittedAfterAKilledRelaysBatchIsStillDeliveredOnce() throws Exception {
+        // The gap: a transaction takes a low id and commits after the relay delivered higher ids of the same lane.
+        // A position summarised as "everything up to the highest id delivered" would take it for delivered.
+        String lateKey = keyInLaneOf("key-0");
+        int lane = Lanes.laneOf(environment.topic(), lateKey, LANES);
+        long late;
+        Set<Long> heldInLane;
+        try (Connection open = pg.transaction()) {
+            late = outbox.outbox()
+                    .in(open)
+                    .append(Message.builder(environment.topic())
+                            .key(lateKey)
+                            .type("Tick")
+                            .payload("{\"late\":true}", "application/json")
+                            .build())
+                    .value();
+            append(2_000);
+            // One worker: its first batch holds the lowest ids of every lane, the late message's lane included.
+            ChildRelay a =
+                    relays.start(relay("a").exactlyOnce(true).concurrency(1).hold(ChildRelay.Window.AFTER_COMMIT, 1));
+            Set<Long> held = ids(a.awaitMark("held after-commit", WAIT));
+            a.kill();
+            heldInLane = held.stream()
+                    .filter(id -> id > late && laneOfCommitted(id) == lane)
+                    .collect(Collectors.toSet());
+            open.commit();
+        }
+        committed.add(late);
+        keys.put(late, lateKey);
+        assertThat(heldInLane)
+                .as("higher ids of the late message's lane, committed in Kafka and not deleted")
+                .isNotEmpty();
+        append(500);
+        relays.start(relay("b").exactlyOnce(true));
+        awaitDrained();
+
+        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
+        read.assertExactlyOnce(committed);
+        read.assertKeyOrder();
+        assertThat(read.copies()).containsEntry(late, 1);
+        log.info(
+                "the gap: message {} committed after {} higher ids of its lane were delivered; {} committed, {} read",
+                late,
+                heldInLane.size(),
+                committed.size(),
+                read.all().size());
+    }
+
     // --- helpers -----------------------------------------------------------------------------------------------------
 
     private ChildRelay.Spec relay(String id) {
@@ -314,12 +367,30 @@ class ExactlyOnceRelayKillIT {
             boolean commit = ++tx % ROLLBACK_EVERY != 0;
             List<MessageId> ids = TestTransactions.append(pg.jdbi(), outbox.outbox(), batch, commit);
             if (commit) {
-                ids.forEach(id -> committed.add(id.value()));
+                for (int i = 0; i < ids.size(); i++) {
+                    committed.add(ids.get(i).value());
+                    keys.put(ids.get(i).value(), batch.get(i).key());
+                }
                 appended += PER_TRANSACTION;
             } else {
                 rolledBack++;
             }
         }
+    }
+
+    /** A key of its own in the lane of {@code key}, so that it shares no per-key order with the others. */
+    private String keyInLaneOf(String key) {
+        int lane = Lanes.laneOf(environment.topic(), key, LANES);
+        for (int i = 0; ; i++) {
+            String candidate = "late-" + i;
+            if (Lanes.laneOf(environment.topic(), candidate, LANES) == lane) {
+                return candidate;
+            }
+        }
+    }
+
+    private int laneOfCommitted(long id) {
+        return Lanes.laneOf(environment.topic(), keys.get(id), LANES);
     }
 
     /** Waits until every committed message was published and deleted. */

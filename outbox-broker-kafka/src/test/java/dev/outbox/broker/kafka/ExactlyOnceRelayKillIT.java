@@ -272,7 +272,10 @@ class ExactlyOnceRelayKillIT {
                 // While it fences the lanes' previous producers and reads their positions.
                 doomed.awaitMark("takeover", WAIT);
             } else {
-                // Right after a batch was committed, most likely before it is deleted.
+                // Right after a batch was committed, most likely before it is deleted; appended once it holds lanes,
+                // so that the live relay has not published it all already.
+                doomed.awaitMark("taken over", WAIT);
+                append(500);
                 doomed.awaitMark(m -> m.startsWith("outcome") && m.contains(" failed=0"), WAIT);
             }
             doomed.kill();

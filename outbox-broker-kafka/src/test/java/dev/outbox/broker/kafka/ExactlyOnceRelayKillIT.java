@@ -265,7 +265,7 @@ class ExactlyOnceRelayKillIT {
         // One relay lives throughout: lanes keep moving between it and the ones that come and die.
         relays.start(relay("steady").exactlyOnce(true));
         int kills = 0;
-        for (int round = 1; round <= 6; round++) {
+        for (int round = 1; round <= 4; round++) {
             append(500);
             ChildRelay doomed = relays.start(relay("doomed" + round).exactlyOnce(true));
             if (round % 2 == 1) {

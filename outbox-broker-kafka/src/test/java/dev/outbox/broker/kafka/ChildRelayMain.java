@@ -56,7 +56,8 @@ import org.jdbi.v3.core.Jdbi;
  */
 final class ChildRelayMain {
     static final String MARK = "@@child";
-    private static final Duration LONGEST_HOLD = Duration.ofMinutes(10);
+    /** The longest a child waits for its parent, held or running: no test lasts that long. */
+    private static final Duration LONGEST_WAIT = Duration.ofMinutes(10);
 
     private static final CountDownLatch release = new CountDownLatch(1);
     private static final CountDownLatch stop = new CountDownLatch(1);
@@ -127,7 +128,10 @@ final class ChildRelayMain {
                 .build();
         relay.start();
         mark("ready");
-        stop.await();
+        if (!stop.await(LONGEST_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            mark("never stopped: halting");
+            Runtime.getRuntime().halt(4);
+        }
         relay.close();
         broker.close();
         pool.close();
@@ -163,7 +167,7 @@ final class ChildRelayMain {
     /** Keeps the calling thread until the parent releases it (or kills the child); bounded. */
     private static void awaitRelease() {
         try {
-            if (!release.await(LONGEST_HOLD.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!release.await(LONGEST_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 mark("never released: halting");
                 Runtime.getRuntime().halt(4);
             }

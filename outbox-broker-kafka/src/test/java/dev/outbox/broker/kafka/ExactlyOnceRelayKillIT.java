@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * Kafka and PostgreSQL disagreeing, while another relay takes their lanes; then a plain {@code read_committed} consumer
  * reads the topic. In exactly-once mode it reads every committed message once, nothing of a rolled-back transaction,
  * each key in order. Without the mode, the same kill delivers twice: the test can tell the two apart.
+ *
+ * <p>The windows: before the Kafka commit (records in the log, transaction open), between the commit and the delete,
+ * during the delete (waiting on a lock in PostgreSQL), and during a take-over; a relay paused past its lease and then
+ * resumed; a lower id committed after a killed relay's batch of higher ids (the gap); and relays killed one after
+ * another while others run. All relays of a test share one Kafka client id, as the instances of one application do.
  */
 class ExactlyOnceRelayKillIT {
     private static final Logger log = LoggerFactory.getLogger(ExactlyOnceRelayKillIT.class);

@@ -473,19 +473,25 @@ final class Worker {
     /** Reads what the lanes have, and sends what may be sent. */
     private Read read(long now) {
         int limit = Math.min(s.batchSize(), room());
-        List<LaneCursor> cursors = new ArrayList<>(lanes.size());
-        for (Lane lane : lanes.values()) {
-            int laneLimit = !lane.reads() || stalled(lane, now) ? 0 : lane.mode == Mode.RUNNING ? limit : 1;
-            cursors.add(new LaneCursor(lane.number, lane.position, laneLimit));
-        }
+        Set<Integer> read = new HashSet<>();
         appended = false;
         lastFetchNanos = now;
-        Fetched fetched = s.store().fetch(new FetchRequest(cursors, limit, mark));
+        Fetched fetched = s.store().fetch(new FetchRequest(cursors(limit, now, read), limit, mark));
         mark = fetched.mark();
         if (!fetched.complete()) {
-            // Late messages were left out (a huge transaction committed late): read every lane again from its start;
-            // what is in flight or acknowledged is skipped.
+            // Late messages were left out (a huge transaction committed late). Nothing of this fetch is sent: a message
+            // left out may come before one returned in the same lane, and a position moved past what was returned
+            // would skip it. Every lane is read again from its start, now; what is in flight or acknowledged is
+            // skipped. With no position to look below, that fetch has no late messages to leave out.
+            log.info(
+                    "relay {}: a transaction that committed late holds more messages than a fetch looks for; reading"
+                            + " the worker's {} lanes again from their start",
+                    s.relayId(),
+                    lanes.size());
             lanes.values().forEach(l -> l.position = 0);
+            read.clear();
+            fetched = s.store().fetch(new FetchRequest(cursors(limit, now, read), limit, mark));
+            mark = fetched.mark();
         }
 
         Set<Integer> returned = new HashSet<>();
@@ -542,8 +548,12 @@ final class Worker {
         // A lane read for the first time that has nothing moves past what the store read through, so that its next
         // reads do not walk again the rows its previous owner deleted. A lane with a position keeps it: its messages
         // still in progress are read after it when they commit, rather than found late.
+        // Only a lane this fetch read: one left out (stalled, failing, not taken over yet) says nothing of its rows.
         for (Lane lane : lanes.values()) {
-            if (lane.mode == Mode.RUNNING && lane.position == 0 && !returned.contains(lane.number)) {
+            if (lane.mode == Mode.RUNNING
+                    && lane.position == 0
+                    && read.contains(lane.number)
+                    && !returned.contains(lane.number)) {
                 lane.position = fetched.readThrough();
             }
         }
@@ -570,6 +580,19 @@ final class Worker {
         Duration elapsed = Duration.ofNanos(s.ticker().nanoTime() - now);
         Calls.listener(s, l -> l.roundCompleted(count, published, failed, elapsed));
         return new Read(count, toSend.size() + refused.size(), 0);
+    }
+
+    /** Where and how much to read of each lane; the lanes read at all go into {@code read}. */
+    private List<LaneCursor> cursors(int limit, long now, Set<Integer> read) {
+        List<LaneCursor> cursors = new ArrayList<>(lanes.size());
+        for (Lane lane : lanes.values()) {
+            int laneLimit = !lane.reads() || stalled(lane, now) ? 0 : lane.mode == Mode.RUNNING ? limit : 1;
+            cursors.add(new LaneCursor(lane.number, lane.position, laneLimit));
+            if (laneLimit > 0) {
+                read.add(lane.number);
+            }
+        }
+        return cursors;
     }
 
     /** Whether the lane's oldest message in flight has waited so long that reading more of the lane would pile up. */

@@ -308,6 +308,72 @@ class DefaultRelayTest {
     }
 
     @Test
+    void aFetchThatLeavesLateMessagesOutIsReadAgainFromTheStartAndSkipsNothingOfAStalledLane() throws Exception {
+        ManualTicker ticker = new ManualTicker();
+        AtomicBoolean leaveOutLate = new AtomicBoolean();
+        // The PostgreSQL store's answer when a transaction that commits late holds more messages than it looks for.
+        dev.outbox.spi.MessageStore bounded = new ForwardingMessageStore(store) {
+            @Override
+            public dev.outbox.spi.Fetched fetch(dev.outbox.spi.FetchRequest request) {
+                dev.outbox.spi.Fetched all = super.fetch(request);
+                Map<Integer, Long> after = new HashMap<>();
+                request.lanes().forEach(c -> after.put(c.lane(), c.after()));
+                List<dev.outbox.spi.StoredMessage> kept = all.messages().stream()
+                        .filter(m -> m.id().value() > after.getOrDefault(m.lane(), 0L))
+                        .toList();
+                if (kept.size() == all.messages().size() || !leaveOutLate.getAndSet(false)) {
+                    return all;
+                }
+                return new dev.outbox.spi.Fetched(kept, all.mark(), all.readThrough(), false);
+            }
+        };
+        long a1 = append(KEY_A);
+        broker.always(a1, held());
+        Relay relay = build(relay().store(bounded)
+                .ticker(ticker)
+                .concurrency(1)
+                .publishTimeout(ofHours(1))
+                .lease(ofHours(1)));
+        relay.start();
+        await().atMost(ofSeconds(10)).until(() -> broker.heldIds().contains(a1));
+        // Lane A stalls behind a1, and gets a2, which it does not read while it is stalled.
+        ticker.advance(ofSeconds(2));
+        long a2 = append(KEY_A);
+
+        try (Connection slow = store.transaction()) {
+            long early = outbox.in(slow)
+                    .append(Message.builder(TOPIC)
+                            .key(KEY_B)
+                            .type("OrderPlaced")
+                            .payload("early", "text/plain")
+                            .build())
+                    .value();
+            long later = append(KEY_B);
+            await().atMost(ofSeconds(10)).until(() -> {
+                ticker.advance(ofMillis(20));
+                return broker.publishedIds().contains(later);
+            });
+            leaveOutLate.set(true);
+            slow.commit();
+
+            await().atMost(ofSeconds(10)).until(() -> {
+                ticker.advance(ofMillis(20));
+                return broker.publishedIds().contains(early);
+            });
+            assertThat(leaveOutLate).as("a fetch left the late message out").isFalse();
+        }
+        assertThat(broker.publishedIds()).doesNotContain(a2);
+
+        broker.acknowledge(a1);
+        await().atMost(ofSeconds(10)).until(() -> {
+            ticker.advance(ofMillis(20));
+            return store.waitingIds().isEmpty();
+        });
+        assertThat(broker.publishedIds()).containsSubsequence(a1, a2);
+        assertThat(relay.stoppedLanes()).isEmpty();
+    }
+
+    @Test
     void aLaterMessageTheBrokerAcknowledgedFirstIsHeldBackWhenAnEarlierOneOfItsLaneFails() {
         broker.byDefault(held());
         long a1 = append(KEY_A);

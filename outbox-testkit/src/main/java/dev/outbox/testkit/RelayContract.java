@@ -94,6 +94,8 @@ public abstract class RelayContract {
     private static final String SOURCE = "relay-contract";
     private static final String TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     private static final int LANES = 16;
+    /** More messages than the PostgreSQL store looks for among the late ones in one fetch (10,000). */
+    private static final int LATE_MESSAGES = 12_000;
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final List<SubscriptionSpec> specs = new ArrayList<>();
@@ -508,6 +510,44 @@ public abstract class RelayContract {
         assertThat(firstAcknowledgedByKey().get(keyOf("slow"))).containsExactly(early.value(), next.value());
         assertThat(monitor.stopped()).isEmpty();
         assertThat(relay.stoppedLanes()).isEmpty();
+    }
+
+    /**
+     * The gap at scale: a transaction that commits late with more messages than a fetch looks for among the late ones
+     * (12,000, where the PostgreSQL store looks at 10,000). A store that cannot return them all says so, and the relay
+     * reads its lanes again from their start: every message is published, each key's in order, and none is left
+     * behind.
+     */
+    @Test
+    public final void aLateTransactionWithMoreMessagesThanAFetchLooksForIsPublishedWholeAndInKeyOrder()
+            throws SQLException {
+        ReceivedMessages got = subscribe(topic("#"));
+        start(relay(store).batchSize(100));
+        List<Long> late = new ArrayList<>();
+        try (Connection slow = transaction()) {
+            List<Message> batch = new ArrayList<>();
+            for (int i = 0; i < LATE_MESSAGES; i++) {
+                batch.add(message(topic(), "late-" + (i % 40), "{\"late\":" + i + "}"));
+            }
+            outbox.in(slow).appendAll(batch).forEach(id -> late.add(id.value()));
+            // Read after the slow transaction took its ids: every lane's position passes them.
+            MessageId meanwhile = appendCommitted("meanwhile", "0");
+            await().atMost(timeout()).until(() -> got.ids().contains(meanwhile.value()));
+            assertThat(got.ids()).doesNotContainAnyElementsOf(late);
+            slow.commit();
+        }
+        MessageId next = appendCommitted("late-0", "next");
+
+        await().atMost(timeout().multipliedBy(2))
+                .until(() -> got.ids().containsAll(late) && got.ids().contains(next.value()) && stored(store) == 0);
+        List<Long> key0 = new ArrayList<>();
+        for (int i = 0; i < late.size(); i += 40) {
+            key0.add(late.get(i));
+        }
+        key0.add(next.value());
+        assertThat(got.firstSeen(topic(), "late-0")).containsExactlyElementsOf(key0);
+        got.assertFirstSeenInKeyOrder();
+        assertThat(monitor.stopped()).isEmpty();
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,7 +119,9 @@ class RabbitRelayIT {
         Set<Long> committed = ConcurrentHashMap.newKeySet();
         AtomicBoolean appending = new AtomicBoolean(true);
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-            for (int tx = 0; appending.get() && tx < 5_000; tx++) {
+            // No count of its own: it writes until the test has seen what it waits for, so the stream never runs dry
+            // before a step (a restart under load can take longer than any fixed number of transactions).
+            for (int tx = 0; appending.get(); tx++) {
                 List<Message> batch = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
                     batch.add(message("Stream.Events.Tick", "key-" + ((tx * 5 + i) % 13), "{\"tx\":" + tx + "}"));
@@ -127,17 +130,15 @@ class RabbitRelayIT {
             }
         });
         try {
-            await().atMost(WAIT).until(() -> got.ids().size() >= 300);
+            awaitMore(got, 300, committed, writer, "the start");
             Rabbitmqctl.closeAllConnections(rabbit.name());
-            int before = got.ids().size();
-            await().atMost(WAIT).until(() -> got.ids().size() >= before + 300);
+            awaitMore(got, 300, committed, writer, "the connections were closed");
             try {
                 Rabbitmqctl.stopApp();
             } finally {
                 Rabbitmqctl.startApp();
             }
-            int restarted = got.ids().size();
-            await().atMost(WAIT).until(() -> got.ids().size() >= restarted + 300);
+            awaitMore(got, 300, committed, writer, "the broker restarted");
         } finally {
             appending.set(false);
             writer.get(60, TimeUnit.SECONDS);
@@ -157,6 +158,33 @@ class RabbitRelayIT {
                 "e2e stream: %d committed, %d received more than once%n",
                 committed.size(),
                 got.byId().values().stream().filter(c -> c.size() > 1).count());
+    }
+
+    /**
+     * Waits until {@code more} further messages have arrived; if they do not, fails with what the relay and the writer
+     * were doing, so that a stall can be told from a stream that ran dry.
+     */
+    private void awaitMore(
+            ReceivedMessages got, int more, Set<Long> committed, CompletableFuture<Void> writer, String after) {
+        int before = got.ids().size();
+        try {
+            await().atMost(WAIT).until(() -> got.ids().size() >= before + more);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(
+                    String.format(
+                            "fewer than %d messages arrived within %s after %s: %d received before, %d now;"
+                                    + " %d committed, backlog %d, writer %s, stopped lanes %s",
+                            more,
+                            WAIT,
+                            after,
+                            before,
+                            got.ids().size(),
+                            committed.size(),
+                            TestRelays.backlog(store, -1),
+                            writer.isDone() ? "done" : "writing",
+                            monitor.stopped()),
+                    e);
+        }
     }
 
     @Test

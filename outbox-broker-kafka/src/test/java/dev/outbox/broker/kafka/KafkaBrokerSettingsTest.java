@@ -144,6 +144,18 @@ class KafkaBrokerSettingsTest {
     }
 
     @Test
+    void theReadmesExactlyOnceSettingsBuild() {
+        // README:exactly-once
+        KafkaBrokerSettings settings = KafkaBrokerSettings.builder("kafka-1:9092,kafka-2:9092")
+                .exactlyOnce()
+                .positionsTopic("warehouse-outbox-positions")
+                .build();
+        // README:end
+        assertThat(settings.exactlyOnce()).isTrue();
+        assertThat(settings.claimsTopic()).isEqualTo("warehouse-outbox-positions-claims");
+    }
+
+    @Test
     void exactlyOnceRefusesWhatContradictsIt() {
         assertRefused(
                 KafkaBrokerSettings.builder("k:9092").exactlyOnce().producerProperty("transactional.id", "mine"),

@@ -731,6 +731,15 @@ public final class ExactlyOncePublisher implements AutoCloseable {
                 }
             }
             log.debug("transaction aborted after {} records were refused; trying the rest again", recordErrors.size());
+            if (retry.isEmpty()) {
+                // Nothing to try again on this producer: initialise its id now, so that the transaction it leaves is
+                // aborted at once rather than holding read_committed consumers back until it times out.
+                try {
+                    initialise(slot, System.nanoTime() + timeout.toNanos());
+                } catch (RuntimeException e) {
+                    log.debug("could not initialise a transactional producer again", e);
+                }
+            }
             return retry;
         }
         OutboxException failure = KafkaErrors.classify(error, "the Kafka transaction failed", false);

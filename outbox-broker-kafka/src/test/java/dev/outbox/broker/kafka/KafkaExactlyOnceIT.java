@@ -1,8 +1,10 @@
 package dev.outbox.broker.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.outbox.Envelope;
 import dev.outbox.Lanes;
 import dev.outbox.Message;
 import dev.outbox.MessageId;
@@ -11,20 +13,25 @@ import dev.outbox.OutboxException;
 import dev.outbox.OutgoingMessage;
 import dev.outbox.Relay;
 import dev.outbox.RelayListener;
+import dev.outbox.RetriableException;
 import dev.outbox.StoppedLane;
 import dev.outbox.kafka.embedded.EmbeddedKafka;
 import dev.outbox.memory.RecordingMonitor;
+import dev.outbox.spi.LaneClaim;
 import dev.outbox.store.jdbi.JdbiMessageStore;
 import dev.outbox.store.jdbi.JdbiOutbox;
 import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.TestRelays;
 import dev.outbox.testkit.TestTransactions;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -339,6 +346,56 @@ class KafkaExactlyOnceIT {
         assertThat(reader.ids()).doesNotContain(poison.value()).doesNotContainAnyElementsOf(held);
     }
 
+    /**
+     * The fencing at the broker's level, as a relay paused past its lease would meet it: once another broker has taken
+     * a lane over under a higher epoch, the first can commit nothing more into it, and its stale take-over is refused;
+     * the new owner learns exactly which ids the first delivered last.
+     */
+    @Test
+    void aBrokerWhoseLaneWasTakenOverUnderAHigherEpochCanCommitNothingMoreIntoIt() throws Exception {
+        setUp(EmbeddedKafka.shared());
+        KafkaBroker paused = broker(settings().clientId("outbox-it-paused"));
+        KafkaBroker next = broker(settings().clientId("outbox-it-next"));
+        int lane = 3;
+        assertThat(paused.takeOver(List.of(new LaneClaim(lane, 1, false)))).isEmpty();
+        List<OutgoingMessage> first = List.of(outgoing(101, lane), outgoing(102, lane), outgoing(105, lane));
+        for (CompletableFuture<Void> f : paused.publish(first)) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+
+        // The lane moves while the first broker is "paused": the new owner fences it and reads its positions.
+        Map<Integer, Set<MessageId>> delivered = next.takeOver(List.of(new LaneClaim(lane, 2, false)));
+        assertThat(delivered)
+                .containsOnlyKeys(lane)
+                .containsEntry(lane, Set.of(new MessageId(101), new MessageId(102), new MessageId(105)));
+
+        // Woken up, the first broker tries to go on with the lane: refused, nothing committed.
+        List<CompletableFuture<Void>> late = paused.publish(List.of(outgoing(106, lane), outgoing(107, lane)));
+        for (CompletableFuture<Void> f : late) {
+            assertThat(f)
+                    .failsWithin(Duration.ofSeconds(30))
+                    .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withCauseInstanceOf(RetriableException.class);
+        }
+        assertThatThrownBy(() -> paused.takeOver(List.of(new LaneClaim(lane, 1, false))))
+                .isInstanceOf(RetriableException.class)
+                .hasMessageContaining("epoch 2");
+
+        // The new owner publishes the lane on; a read_committed consumer sees each id once.
+        for (CompletableFuture<Void> f : next.publish(List.of(outgoing(106, lane), outgoing(107, lane)))) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        CommittedReader reader = reader();
+        await().atMost(WAIT).until(() -> reader.poll().ids().size() >= 5);
+        reader.readToEnd(WAIT);
+        reader.assertExactlyOnce(Set.of(101L, 102L, 105L, 106L, 107L));
+        // A lane this broker never took over is refused too.
+        assertThat(next.publish(List.of(outgoing(200, lane + 1))).get(0))
+                .failsWithin(Duration.ofSeconds(30))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(RetriableException.class);
+    }
+
     // --- helpers -----------------------------------------------------------------------------------------------------
 
     private Message message(String key, String payload) {
@@ -347,6 +404,12 @@ class KafkaExactlyOnceIT {
                 .type("Tick")
                 .payload(payload, "application/json")
                 .build();
+    }
+
+    private OutgoingMessage outgoing(long id, int lane) {
+        Envelope e = new Envelope(
+                new MessageId(id), "eos", topic, "key-" + lane, "Tick", "application/json", Instant.now(), Map.of());
+        return new OutgoingMessage(e, ("{\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8), lane);
     }
 
     private List<MessageId> transaction(List<Message> messages, boolean commit) {

@@ -738,7 +738,14 @@ final class Worker {
             long now = s.ticker().nanoTime();
             long acknowledgedBefore = acknowledgedTotal;
             catchUp(now);
-            boolean reads = lanes.values().stream().anyMatch(Lane::reads);
+            if (transactional) {
+                // As the loop does: lanes claimed are taken over before they are read, and what is acknowledged is
+                // deleted before the next read.
+                settleTransactional();
+            }
+            boolean reads = lanes.values().stream().anyMatch(Lane::reads)
+                    && (!transactional
+                            || inFlight == 0 && lanes.values().stream().allMatch(l -> l.known.isEmpty()));
             Read read = reads ? read(now) : Read.NOTHING;
             awaitSettled(s.ticker().nanoTime() + s.publishTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1));
             acknowledger.flush();

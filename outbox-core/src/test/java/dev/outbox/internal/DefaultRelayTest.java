@@ -535,6 +535,23 @@ class DefaultRelayTest {
         assertThat(broker.publishedIds()).containsExactlyInAnyOrder(a2, b1).doesNotContain(a1);
     }
 
+    @Test
+    void drainNowTakesLanesOverFromATransactionalBrokerBeforeItPublishesThem() {
+        int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
+        long a1 = append(KEY_A);
+        long a2 = append(KEY_A);
+        long b1 = append(KEY_B);
+        broker.transactional(Map.of(laneA, Set.of(new MessageId(a1))));
+        Relay relay = build(relay().batchSize(1));
+
+        DrainResult result = relay.drainNow();
+
+        assertThat(broker.takeOvers()).isNotEmpty();
+        assertThat(result.published()).isEqualTo(2);
+        assertThat(store.waitingIds()).isEmpty();
+        assertThat(broker.publishedIds()).containsExactlyInAnyOrder(a2, b1).doesNotContain(a1);
+    }
+
     // --- stopped lanes ---------------------------------------------------------------------------------------
 
     @Test

@@ -13,8 +13,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's code is the tested code: each marked region of {@link QuickStartIT}, and of the Spring Boot warehouse
- * ({@code examples-spring-boot}, tested by its ITs), appears in it word for word.
+ * The README's code is the tested code: each marked region of {@link QuickStartIT}, of the Spring Boot warehouse
+ * ({@code examples-spring-boot}, tested by its ITs) and of the Kafka broker's settings test appears in it word for
+ * word.
  */
 class ReadmeTest {
     private static final Path README = Path.of("..", "README.md");
@@ -48,6 +49,27 @@ class ReadmeTest {
         assertThat(readme)
                 .as("README Spring Boot consumer (copy it from WarehouseConsumers)")
                 .contains(consumers.get("consume"));
+    }
+
+    @Test
+    void theKafkaExactlyOnceSettingsAreInTheReadme() throws IOException {
+        String readme = Files.readString(README, StandardCharsets.UTF_8);
+        Path test = Path.of(
+                "..",
+                "outbox-broker-kafka",
+                "src",
+                "test",
+                "java",
+                "dev",
+                "outbox",
+                "broker",
+                "kafka",
+                "KafkaBrokerSettingsTest.java");
+        Map<String, String> regions = regions(Files.readAllLines(test, StandardCharsets.UTF_8));
+        assertThat(regions).containsOnlyKeys("exactly-once");
+        assertThat(readme)
+                .as("README exactly-once settings (copy them from KafkaBrokerSettingsTest)")
+                .contains(regions.get("exactly-once"));
     }
 
     /** The regions between {@code // README:name} and {@code // README:end}, with their common indent removed. */

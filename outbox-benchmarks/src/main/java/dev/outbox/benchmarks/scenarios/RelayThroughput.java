@@ -188,10 +188,15 @@ final class RelayThroughput implements Scenario<Env> {
             int batchSize,
             UnaryOperator<Broker> decorate)
             throws Exception {
+        return relayOn(env, decorate.apply(broker.broker(dest)), table, m, n, batchSize);
+    }
+
+    /** Drains a backlog of {@code n} with one relay on {@code table} publishing through {@code broker} (closed after). */
+    static Result relayOn(Env env, Broker broker, OutboxTable table, Messages m, long n, int batchSize)
+            throws Exception {
         Settings s = env.settings();
         Progress progress = new Progress();
-        try (RelayNode node = new RelayNode(
-                table, decorate.apply(broker.broker(dest)), new BitSet(), progress, batchSize, s.concurrency())) {
+        try (RelayNode node = new RelayNode(table, broker, new BitSet(), progress, batchSize, s.concurrency())) {
             long warm = s.warmMessages();
             table.warm(m, 0, warm);
             node.start().awaitLanes(table.config().lanes(), Duration.ofSeconds(30));

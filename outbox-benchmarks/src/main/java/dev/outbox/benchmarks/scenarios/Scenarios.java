@@ -12,6 +12,7 @@ public final class Scenarios {
     public static List<Scenario<Env>> all() {
         return List.of(
                 new RelayThroughput("kafka"),
+                new ExactlyOnceThroughput(),
                 new TracingOverhead(),
                 new RelayThroughput("rabbit"),
                 new Latency(),

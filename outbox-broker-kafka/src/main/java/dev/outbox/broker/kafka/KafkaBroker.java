@@ -4,11 +4,13 @@ import dev.outbox.Envelope;
 import dev.outbox.FatalException;
 import dev.outbox.InvalidConfigurationException;
 import dev.outbox.MessageHandler;
+import dev.outbox.MessageId;
 import dev.outbox.OutboxException;
 import dev.outbox.OutgoingMessage;
 import dev.outbox.RetriableException;
 import dev.outbox.Subscription;
 import dev.outbox.SubscriptionSpec;
+import dev.outbox.broker.kafka.internal.ExactlyOncePublisher;
 import dev.outbox.broker.kafka.internal.KafkaErrors;
 import dev.outbox.broker.kafka.internal.KafkaSubscription;
 import dev.outbox.broker.kafka.internal.KafkaTopicRules;
@@ -16,10 +18,12 @@ import dev.outbox.broker.kafka.internal.TopicPatterns;
 import dev.outbox.broker.kafka.internal.TopicRegistry;
 import dev.outbox.broker.kafka.internal.WireHeaders;
 import dev.outbox.spi.Broker;
+import dev.outbox.spi.LaneClaim;
 import dev.outbox.spi.TopicRules;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -113,6 +117,9 @@ public final class KafkaBroker implements Broker {
     /** A producer that failed in a way that leaves it unusable; replaced on the next publish. */
     private volatile Producer<byte[], byte[]> brokenProducer;
 
+    /** The exactly-once mode's transactions, or null when the broker publishes at least once. */
+    private final ExactlyOncePublisher exactlyOnce;
+
     private KafkaBroker(KafkaBrokerSettings settings) {
         this.settings = settings;
         this.uncompressed = "none"
@@ -128,6 +135,21 @@ public final class KafkaBroker implements Broker {
                         : Optional.empty(),
                 policy.replicationFactor(),
                 settings.adminTimeout());
+        this.exactlyOnce = settings.exactlyOnce()
+                ? new ExactlyOncePublisher(
+                        settings.clientId() + "-"
+                                + java.util.UUID.randomUUID().toString().substring(0, 8),
+                        settings.positionsTopic(),
+                        settings.claimsTopic(),
+                        id -> settings.transactionalProducerConfig(id, "tx-" + id),
+                        settings::readerConfig,
+                        this::producer,
+                        this::newAdmin,
+                        policy.replicationFactor(),
+                        settings.transactionalProducers(),
+                        settings.adminTimeout(),
+                        settings.closeTimeout())
+                : null;
     }
 
     /**
@@ -172,6 +194,9 @@ public final class KafkaBroker implements Broker {
         List<CompletableFuture<Void>> results = new ArrayList<>(batch.size());
         if (batch.isEmpty()) {
             return results;
+        }
+        if (exactlyOnce != null) {
+            return publishTransactional(batch);
         }
         Producer<byte[], byte[]> p;
         try {
@@ -243,6 +268,87 @@ public final class KafkaBroker implements Broker {
     }
 
     private record TopicKey(String topic, String key) {}
+
+    /**
+     * The exactly-once mode: the records that pass the checks go into one transaction, on this thread. A message refused
+     * before it is sent fails, and so does every later message of its lane (retriably): nothing later in a lane is
+     * committed ahead of a failed message.
+     */
+    private List<CompletableFuture<Void>> publishTransactional(List<OutgoingMessage> batch) {
+        List<CompletableFuture<Void>> results = new ArrayList<>(batch.size());
+        Set<String> batchTopics = new LinkedHashSet<>();
+        batch.forEach(m -> batchTopics.add(m.envelope().topic()));
+        Map<String, OutboxException> topicFailures;
+        try {
+            topicFailures = new HashMap<>(topics.ensure(batchTopics));
+        } catch (IllegalStateException e) {
+            return failAll(batch, new RetriableException("the Kafka broker is closed", e));
+        }
+        Map<Integer, OutboxException> failedLanes = new HashMap<>();
+        Set<String> limitsReread = new HashSet<>();
+        List<ExactlyOncePublisher.Entry> entries = new ArrayList<>();
+        for (OutgoingMessage m : batch) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            results.add(f);
+            Envelope e = m.envelope();
+            String what = "message " + e.messageId() + " to topic " + e.topic();
+            OutboxException earlier = failedLanes.get(m.lane());
+            if (earlier != null) {
+                f.completeExceptionally(new RetriableException(
+                        what + " not sent: an earlier message of its lane failed in this batch: "
+                                + earlier.getMessage(),
+                        earlier));
+                continue;
+            }
+            OutboxException failure = topicFailures.get(e.topic());
+            ProducerRecord<byte[], byte[]> record = null;
+            if (failure == null) {
+                record = record(m);
+                failure = overTopicLimit(record, what, limitsReread);
+            }
+            if (failure != null) {
+                f.completeExceptionally(failure);
+                failedLanes.put(m.lane(), failure);
+                continue;
+            }
+            entries.add(new ExactlyOncePublisher.Entry(m, record, f, what));
+        }
+        exactlyOnce.publish(entries);
+        return results;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>True with {@link KafkaBrokerSettings.Builder#exactlyOnce()}.
+     */
+    @Override
+    public boolean transactional() {
+        return exactlyOnce != null;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>In the exactly-once mode: records the claims in the claims topic, fences the transactional producers of the
+     * lanes' earlier claimants ({@code Admin.fenceProducers}), and returns the ids the positions topic records for each
+     * lane under a lower epoch. Otherwise nothing is known.
+     *
+     * @throws RetriableException when Kafka does not answer within the admin timeout, or a lane was claimed since under a
+     *     higher epoch
+     */
+    @Override
+    public Map<Integer, Set<MessageId>> takeOver(Collection<LaneClaim> lanes) {
+        if (exactlyOnce == null) {
+            return Map.of();
+        }
+        synchronized (lock) {
+            if (closed) {
+                throw new RetriableException("the Kafka broker is closed", null);
+            }
+        }
+        return exactlyOnce.takeOver(List.copyOf(lanes));
+    }
 
     /**
      * Refuses, before it is sent, a record that cannot fit the topic's {@code max.message.bytes}: Kafka would refuse
@@ -488,6 +594,9 @@ public final class KafkaBroker implements Broker {
             } catch (RuntimeException e) {
                 log.warn("closing {} failed", s, e);
             }
+        }
+        if (exactlyOnce != null) {
+            exactlyOnce.close();
         }
         Producer<byte[], byte[]> p;
         synchronized (lock) {

@@ -1,6 +1,7 @@
 package dev.outbox.broker.kafka;
 
 import dev.outbox.InvalidConfigurationException;
+import dev.outbox.broker.kafka.internal.TopicPatterns;
 import dev.outbox.spi.Validation;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -60,6 +61,11 @@ public final class KafkaBrokerSettings {
     /** The largest {@code maxBufferedPerPartition}. */
     public static final int MAX_BUFFERED_PER_PARTITION = 1_000_000;
 
+    /** The largest {@code transactionalProducers}. */
+    public static final int MAX_TRANSACTIONAL_PRODUCERS = 64;
+
+    private static final String CLAIMS_SUFFIX = "-claims";
+
     /** The longest {@code clientId}, in bytes of UTF-8. */
     public static final int MAX_CLIENT_ID_BYTES = 200;
 
@@ -76,6 +82,9 @@ public final class KafkaBrokerSettings {
     private final Duration adminTimeout;
     private final Duration closeTimeout;
     private final int maxBufferedPerPartition;
+    private final boolean exactlyOnce;
+    private final String positionsTopic;
+    private final int transactionalProducers;
 
     private KafkaBrokerSettings(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -88,6 +97,9 @@ public final class KafkaBrokerSettings {
         this.adminTimeout = b.adminTimeout;
         this.closeTimeout = b.closeTimeout;
         this.maxBufferedPerPartition = b.maxBufferedPerPartition;
+        this.exactlyOnce = b.exactlyOnce;
+        this.positionsTopic = b.positionsTopic != null ? b.positionsTopic : b.clientId + "-positions";
+        this.transactionalProducers = b.transactionalProducers;
     }
 
     /**
@@ -129,6 +141,61 @@ public final class KafkaBrokerSettings {
         return maxBufferedPerPartition;
     }
 
+    /**
+     * Whether the broker publishes in the exactly-once mode ({@link Builder#exactlyOnce()}): each batch one Kafka
+     * transaction, with the ids it delivered recorded in the {@link #positionsTopic()} in the same transaction.
+     */
+    public boolean exactlyOnce() {
+        return exactlyOnce;
+    }
+
+    /**
+     * The compacted topic where the exactly-once mode records, per lane, the ids of the last batch it committed. Its
+     * companion {@link #claimsTopic()} records who claimed each lane. Default {@code <clientId>-positions}.
+     */
+    public String positionsTopic() {
+        return positionsTopic;
+    }
+
+    /** The topic where the exactly-once mode records each claim of a lane: {@code <positionsTopic>-claims}. */
+    public String claimsTopic() {
+        return positionsTopic + CLAIMS_SUFFIX;
+    }
+
+    /** How many transactional producers the exactly-once mode opens at most (one per concurrent publish). */
+    public int transactionalProducers() {
+        return transactionalProducers;
+    }
+
+    /**
+     * A transactional producer's configuration: the producer's, with {@code transactional.id} {@code transactionalId}
+     * and the client id suffixed with {@code suffix}.
+     */
+    Map<String, Object> transactionalProducerConfig(String transactionalId, String suffix) {
+        Map<String, Object> c = producerConfig();
+        c.put("client.id", clientId + "-" + suffix);
+        c.put("transactional.id", transactionalId);
+        return c;
+    }
+
+    /**
+     * A consumer's configuration without a group, to read the exactly-once mode's topics by assignment: {@code
+     * read_committed} when {@code committed}.
+     */
+    Map<String, Object> readerConfig(String suffix, boolean committed) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.putAll(common);
+        c.putAll(consumer);
+        c.remove("group.id");
+        c.remove("group.instance.id");
+        c.put("bootstrap.servers", bootstrapServers);
+        c.put("client.id", clientId + "-" + suffix);
+        c.put("enable.auto.commit", "false");
+        c.put("auto.offset.reset", "earliest");
+        c.put("isolation.level", committed ? "read_committed" : "read_uncommitted");
+        return c;
+    }
+
     /** The producer's configuration: the adapter's defaults, the common properties, the producer's, and the fixed. */
     Map<String, Object> producerConfig() {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -152,6 +219,9 @@ public final class KafkaBrokerSettings {
         // A pattern subscription finds topics created after it on the next metadata refresh: seconds, not the
         // client's default five minutes.
         c.put("metadata.max.age.ms", "5000");
+        if (exactlyOnce) {
+            c.put("isolation.level", "read_committed");
+        }
         c.putAll(common);
         c.putAll(consumer);
         c.put("bootstrap.servers", bootstrapServers);
@@ -184,6 +254,12 @@ public final class KafkaBrokerSettings {
         p.put("key.serializer", ByteArraySerializer.class);
         p.put("value.serializer", ByteArraySerializer.class);
         parse("producer", () -> new ProducerConfig(p));
+        if (exactlyOnce) {
+            Map<String, Object> t = transactionalProducerConfig("outbox-settings-check", "check");
+            t.put("key.serializer", ByteArraySerializer.class);
+            t.put("value.serializer", ByteArraySerializer.class);
+            parse("transactional producer", () -> new ProducerConfig(t));
+        }
         Map<String, Object> c = consumerConfig("outbox-settings-check", "check");
         c.put("key.deserializer", ByteArrayDeserializer.class);
         c.put("value.deserializer", ByteArrayDeserializer.class);
@@ -236,7 +312,10 @@ public final class KafkaBrokerSettings {
                 && topicPolicy.equals(s.topicPolicy)
                 && adminTimeout.equals(s.adminTimeout)
                 && closeTimeout.equals(s.closeTimeout)
-                && maxBufferedPerPartition == s.maxBufferedPerPartition;
+                && maxBufferedPerPartition == s.maxBufferedPerPartition
+                && exactlyOnce == s.exactlyOnce
+                && positionsTopic.equals(s.positionsTopic)
+                && transactionalProducers == s.transactionalProducers;
     }
 
     @Override
@@ -251,7 +330,10 @@ public final class KafkaBrokerSettings {
                 topicPolicy,
                 adminTimeout,
                 closeTimeout,
-                maxBufferedPerPartition);
+                maxBufferedPerPartition,
+                exactlyOnce,
+                positionsTopic,
+                transactionalProducers);
     }
 
     /** The settings, with the values of properties whose names suggest a secret replaced by {@code [hidden]}. */
@@ -260,7 +342,12 @@ public final class KafkaBrokerSettings {
         return "KafkaBrokerSettings[bootstrapServers=" + bootstrapServers + ", clientId=" + clientId + ", common="
                 + masked(common) + ", producer=" + masked(producer) + ", consumer=" + masked(consumer) + ", admin="
                 + masked(admin) + ", " + topicPolicy + ", adminTimeout=" + adminTimeout + ", closeTimeout="
-                + closeTimeout + ", maxBufferedPerPartition=" + maxBufferedPerPartition + "]";
+                + closeTimeout + ", maxBufferedPerPartition=" + maxBufferedPerPartition
+                + (exactlyOnce
+                        ? ", exactlyOnce, positionsTopic=" + positionsTopic + ", transactionalProducers="
+                                + transactionalProducers
+                        : "")
+                + "]";
     }
 
     private static Map<String, String> masked(Map<String, String> properties) {
@@ -281,6 +368,9 @@ public final class KafkaBrokerSettings {
         private Duration adminTimeout = Duration.ofSeconds(10);
         private Duration closeTimeout = Duration.ofSeconds(10);
         private int maxBufferedPerPartition = 500;
+        private boolean exactlyOnce;
+        private String positionsTopic;
+        private int transactionalProducers = 4;
 
         private Builder(String bootstrapServers) {
             this.bootstrapServers = bootstrapServers;
@@ -371,6 +461,42 @@ public final class KafkaBrokerSettings {
             return this;
         }
 
+        /**
+         * Publishes exactly once: each {@code publish} is one Kafka transaction holding the batch's records and, for
+         * every lane of the batch, a record of the ids it delivered in the {@link #positionsTopic(String) positions
+         * topic}. A relay that takes a lane over fences the transactional producers of whoever held it before, so an
+         * open transaction of a relay that lost the lane can never commit, and deletes what the positions say was
+         * delivered instead of publishing it again. A consumer with {@code isolation.level=read_committed} then sees
+         * each message once, across relay crashes, pauses and lane moves. Costs: one transaction per batch, one
+         * batch in flight per relay worker, and up to {@link #transactionalProducers(int)} producers. Default off
+         * (at-least-once). Needs Kafka 3.3 or later (the admin client's {@code fenceProducers}); the broker creates
+         * its two topics if they are missing, whatever the {@link TopicPolicy}.
+         */
+        public Builder exactlyOnce() {
+            this.exactlyOnce = true;
+            return this;
+        }
+
+        /**
+         * The exactly-once mode's positions topic (compacted, one partition), and with the suffix {@code -claims} its
+         * claims topic. Default {@code <clientId>-positions}. Two outboxes (two tables) that publish to one Kafka
+         * cluster in this mode must use different positions topics. Only with {@link #exactlyOnce()}.
+         */
+        public Builder positionsTopic(String positionsTopic) {
+            this.positionsTopic = positionsTopic;
+            return this;
+        }
+
+        /**
+         * The most transactional producers the exactly-once mode opens (each a connection to the brokers it writes
+         * to): one per publish in progress at once, so the relay's {@code concurrency} or more. A publish waits for a
+         * free one. Default 4; at most {@value #MAX_TRANSACTIONAL_PRODUCERS}. Only with {@link #exactlyOnce()}.
+         */
+        public Builder transactionalProducers(int transactionalProducers) {
+            this.transactionalProducers = transactionalProducers;
+            return this;
+        }
+
         /** @throws InvalidConfigurationException naming the bad setting or property */
         public KafkaBrokerSettings build() {
             Validation.nonBlank(bootstrapServers, "bootstrapServers");
@@ -386,7 +512,47 @@ public final class KafkaBrokerSettings {
             for (Map<String, String> p : java.util.List.of(common, producer)) {
                 fixed(p, "acks", "all", "-1");
                 fixed(p, "enable.idempotence", "true");
-                forbidden(p, "transactional.id", "the outbox publishes without transactions");
+                forbidden(
+                        p,
+                        "transactional.id",
+                        exactlyOnce
+                                ? "the exactly-once mode names its transactional producers itself, so that a relay"
+                                        + " taking lanes over can fence them"
+                                : "the outbox publishes without transactions (see exactlyOnce())");
+                if (exactlyOnce) {
+                    forbidden(
+                            p,
+                            "transaction.two.phase.commit.enable",
+                            "the exactly-once mode commits its transactions itself");
+                }
+            }
+            if (exactlyOnce) {
+                for (Map<String, String> p : java.util.List.of(common, consumer)) {
+                    String isolation = p.get("isolation.level");
+                    if (isolation != null && !isolation.trim().equalsIgnoreCase("read_committed")) {
+                        throw new InvalidConfigurationException("property isolation.level must be read_committed"
+                                + " with exactlyOnce() (a subscription must not see aborted transactions), was "
+                                + isolation);
+                    }
+                }
+                String topic = positionsTopic != null ? positionsTopic : clientId + "-positions";
+                String invalid = TopicPatterns.invalidTopic(topic + CLAIMS_SUFFIX)
+                        .or(() -> TopicPatterns.invalidTopic(topic))
+                        .orElse(null);
+                if (invalid != null) {
+                    throw new InvalidConfigurationException(
+                            "positionsTopic " + Validation.quote(topic) + " cannot be used: " + invalid);
+                }
+                Validation.positive(transactionalProducers, MAX_TRANSACTIONAL_PRODUCERS, "transactionalProducers");
+            } else {
+                if (positionsTopic != null) {
+                    throw new InvalidConfigurationException(
+                            "positionsTopic is only used with exactlyOnce(); set exactlyOnce() or remove it");
+                }
+                if (transactionalProducers != 4) {
+                    throw new InvalidConfigurationException(
+                            "transactionalProducers is only used with exactlyOnce(); set exactlyOnce() or remove it");
+                }
             }
             for (Map<String, String> p : java.util.List.of(common, consumer)) {
                 forbidden(p, "group.id", "a subscription's group is its name");

@@ -111,6 +111,95 @@ class KafkaBrokerSettingsTest {
         assertThat(a).isNotEqualTo(KafkaBrokerSettings.builder("k:9092").build());
     }
 
+    @Test
+    void exactlyOnceIsOffByDefaultAndNamesItsTopicsAfterTheClientId() {
+        KafkaBrokerSettings plain = KafkaBrokerSettings.builder("k:9092").build();
+        assertThat(plain.exactlyOnce()).isFalse();
+
+        KafkaBrokerSettings eos = KafkaBrokerSettings.builder("k:9092")
+                .clientId("orders")
+                .exactlyOnce()
+                .build();
+        assertThat(eos.exactlyOnce()).isTrue();
+        assertThat(eos.positionsTopic()).isEqualTo("orders-positions");
+        assertThat(eos.claimsTopic()).isEqualTo("orders-positions-claims");
+        assertThat(eos.transactionalProducers()).isEqualTo(4);
+        assertThat(eos.consumerConfig("g", "c")).containsEntry("isolation.level", "read_committed");
+        assertThat(eos.transactionalProducerConfig("orders-1-0", "tx"))
+                .containsEntry("transactional.id", "orders-1-0")
+                .containsEntry("enable.idempotence", "true")
+                .containsEntry("acks", "all");
+        assertThat(eos)
+                .isNotEqualTo(
+                        KafkaBrokerSettings.builder("k:9092").clientId("orders").build());
+        assertThat(eos.toString()).contains("exactlyOnce", "orders-positions");
+
+        KafkaBrokerSettings named = KafkaBrokerSettings.builder("k:9092")
+                .exactlyOnce()
+                .positionsTopic("warehouse.outbox-positions")
+                .transactionalProducers(2)
+                .build();
+        assertThat(named.claimsTopic()).isEqualTo("warehouse.outbox-positions-claims");
+        assertThat(named.transactionalProducers()).isEqualTo(2);
+    }
+
+    @Test
+    void theReadmesExactlyOnceSettingsBuild() {
+        // README:exactly-once
+        KafkaBrokerSettings settings = KafkaBrokerSettings.builder("kafka-1:9092,kafka-2:9092")
+                .exactlyOnce()
+                .positionsTopic("warehouse-outbox-positions")
+                .build();
+        // README:end
+        assertThat(settings.exactlyOnce()).isTrue();
+        assertThat(settings.claimsTopic()).isEqualTo("warehouse-outbox-positions-claims");
+    }
+
+    @Test
+    void exactlyOnceRefusesWhatContradictsIt() {
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").exactlyOnce().producerProperty("transactional.id", "mine"),
+                "transactional.id");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").exactlyOnce().commonProperty("transactional.id", "mine"),
+                "transactional.id");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").exactlyOnce().producerProperty("enable.idempotence", "false"),
+                "enable.idempotence");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").exactlyOnce().producerProperty("acks", "1"), "acks");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092")
+                        .exactlyOnce()
+                        .producerProperty("transaction.two.phase.commit.enable", "true"),
+                "transaction.two.phase.commit.enable");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092")
+                        .exactlyOnce()
+                        .consumerProperty("isolation.level", "read_uncommitted"),
+                "isolation.level");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").exactlyOnce().positionsTopic("bad topic"), "positionsTopic");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").exactlyOnce().positionsTopic("x".repeat(249)), "positionsTopic");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").exactlyOnce().transactionalProducers(0),
+                "transactionalProducers");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092")
+                        .exactlyOnce()
+                        .transactionalProducers(KafkaBrokerSettings.MAX_TRANSACTIONAL_PRODUCERS + 1),
+                "transactionalProducers");
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").exactlyOnce().producerProperty("transaction.timeout.ms", "soon"),
+                "transaction.timeout.ms");
+        // Settings of the mode without the mode are a mistake, not ignored.
+        assertRefused(KafkaBrokerSettings.builder("k:9092").positionsTopic("p"), "positionsTopic");
+        assertRefused(KafkaBrokerSettings.builder("k:9092").transactionalProducers(2), "transactionalProducers");
+        // Without the mode, transactions stay refused.
+        assertRefused(
+                KafkaBrokerSettings.builder("k:9092").producerProperty("transactional.id", "mine"), "exactlyOnce()");
+    }
+
     private static void assertRefused(KafkaBrokerSettings.Builder builder, String named) {
         assertThatThrownBy(builder::build)
                 .isInstanceOf(InvalidConfigurationException.class)

@@ -139,8 +139,8 @@ public final class KafkaBroker implements Broker {
                 ? new ExactlyOncePublisher(
                         settings.clientId() + "-"
                                 + java.util.UUID.randomUUID().toString().substring(0, 8),
-                        settings.positionsTopic(),
-                        settings.claimsTopic(),
+                        settings.positionsTopic().orElseThrow(),
+                        settings.claimsTopic().orElseThrow(),
                         id -> settings.transactionalProducerConfig(id, "tx-" + id),
                         settings::readerConfig,
                         this::producer,

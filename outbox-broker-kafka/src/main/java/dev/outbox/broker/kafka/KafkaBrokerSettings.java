@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -98,7 +99,7 @@ public final class KafkaBrokerSettings {
         this.closeTimeout = b.closeTimeout;
         this.maxBufferedPerPartition = b.maxBufferedPerPartition;
         this.exactlyOnce = b.exactlyOnce;
-        this.positionsTopic = b.positionsTopic != null ? b.positionsTopic : b.clientId + "-positions";
+        this.positionsTopic = b.positionsTopic;
         this.transactionalProducers = b.transactionalProducers;
     }
 
@@ -150,16 +151,16 @@ public final class KafkaBrokerSettings {
     }
 
     /**
-     * The compacted topic where the exactly-once mode records, per lane, the ids of the last batch it committed. Its
-     * companion {@link #claimsTopic()} records who claimed each lane. Default {@code <clientId>-positions}.
+     * The compacted topic where the exactly-once mode records, per lane, the ids of the last batch it committed; empty
+     * when the mode is off. Its companion {@link #claimsTopic()} records who claimed each lane.
      */
-    public String positionsTopic() {
-        return positionsTopic;
+    public Optional<String> positionsTopic() {
+        return Optional.ofNullable(positionsTopic);
     }
 
     /** The topic where the exactly-once mode records each claim of a lane: {@code <positionsTopic>-claims}. */
-    public String claimsTopic() {
-        return positionsTopic + CLAIMS_SUFFIX;
+    public Optional<String> claimsTopic() {
+        return positionsTopic().map(t -> t + CLAIMS_SUFFIX);
     }
 
     /** How many transactional producers the exactly-once mode opens at most (one per concurrent publish). */
@@ -314,7 +315,7 @@ public final class KafkaBrokerSettings {
                 && closeTimeout.equals(s.closeTimeout)
                 && maxBufferedPerPartition == s.maxBufferedPerPartition
                 && exactlyOnce == s.exactlyOnce
-                && positionsTopic.equals(s.positionsTopic)
+                && Objects.equals(positionsTopic, s.positionsTopic)
                 && transactionalProducers == s.transactionalProducers;
     }
 
@@ -479,8 +480,10 @@ public final class KafkaBrokerSettings {
 
         /**
          * The exactly-once mode's positions topic (compacted, one partition), and with the suffix {@code -claims} its
-         * claims topic. Default {@code <clientId>-positions}. Two outboxes (two tables) that publish to one Kafka
-         * cluster in this mode must use different positions topics. Only with {@link #exactlyOnce()}.
+         * claims topic: required with {@link #exactlyOnce()}, and only with it. It belongs to one outbox table: every
+         * relay of the table names the same one, and no other table (another service's, or this table dropped and
+         * created again) may use it, since lanes, epochs and ids are the table's. There is no default, so that two
+         * services left at the same {@code clientId} cannot share one by accident.
          */
         public Builder positionsTopic(String positionsTopic) {
             this.positionsTopic = positionsTopic;
@@ -535,7 +538,12 @@ public final class KafkaBrokerSettings {
                                 + isolation);
                     }
                 }
-                String topic = positionsTopic != null ? positionsTopic : clientId + "-positions";
+                if (positionsTopic == null) {
+                    throw new InvalidConfigurationException("positionsTopic is required with exactlyOnce(): name a"
+                            + " topic of this outbox table's own, the same for every relay of the table (two tables"
+                            + " sharing one would fence each other's lanes and delete each other's messages)");
+                }
+                String topic = positionsTopic;
                 String invalid = TopicPatterns.invalidTopic(topic + CLAIMS_SUFFIX)
                         .or(() -> TopicPatterns.invalidTopic(topic))
                         .orElse(null);

@@ -112,17 +112,18 @@ class KafkaBrokerSettingsTest {
     }
 
     @Test
-    void exactlyOnceIsOffByDefaultAndNamesItsTopicsAfterTheClientId() {
+    void exactlyOnceIsOffByDefaultAndNeedsAPositionsTopicOfItsOwn() {
         KafkaBrokerSettings plain = KafkaBrokerSettings.builder("k:9092").build();
         assertThat(plain.exactlyOnce()).isFalse();
+        assertThat(plain.positionsTopic()).isEmpty();
+        assertThat(plain.claimsTopic()).isEmpty();
+        // No default: two services left at the same client id must not share one by accident.
+        assertRefused(KafkaBrokerSettings.builder("k:9092").clientId("orders").exactlyOnce(), "positionsTopic");
 
-        KafkaBrokerSettings eos = KafkaBrokerSettings.builder("k:9092")
-                .clientId("orders")
-                .exactlyOnce()
-                .build();
+        KafkaBrokerSettings eos = eos().clientId("orders").build();
         assertThat(eos.exactlyOnce()).isTrue();
-        assertThat(eos.positionsTopic()).isEqualTo("orders-positions");
-        assertThat(eos.claimsTopic()).isEqualTo("orders-positions-claims");
+        assertThat(eos.positionsTopic()).contains("orders-outbox-positions");
+        assertThat(eos.claimsTopic()).contains("orders-outbox-positions-claims");
         assertThat(eos.transactionalProducers()).isEqualTo(4);
         assertThat(eos.consumerConfig("g", "c")).containsEntry("isolation.level", "read_committed");
         assertThat(eos.transactionalProducerConfig("orders-1-0", "tx"))
@@ -132,14 +133,14 @@ class KafkaBrokerSettingsTest {
         assertThat(eos)
                 .isNotEqualTo(
                         KafkaBrokerSettings.builder("k:9092").clientId("orders").build());
-        assertThat(eos.toString()).contains("exactlyOnce", "orders-positions");
+        assertThat(eos.toString()).contains("exactlyOnce", "orders-outbox-positions");
 
         KafkaBrokerSettings named = KafkaBrokerSettings.builder("k:9092")
                 .exactlyOnce()
                 .positionsTopic("warehouse.outbox-positions")
                 .transactionalProducers(2)
                 .build();
-        assertThat(named.claimsTopic()).isEqualTo("warehouse.outbox-positions-claims");
+        assertThat(named.claimsTopic()).contains("warehouse.outbox-positions-claims");
         assertThat(named.transactionalProducers()).isEqualTo(2);
     }
 
@@ -152,52 +153,37 @@ class KafkaBrokerSettingsTest {
                 .build();
         // README:end
         assertThat(settings.exactlyOnce()).isTrue();
-        assertThat(settings.claimsTopic()).isEqualTo("warehouse-outbox-positions-claims");
+        assertThat(settings.claimsTopic()).contains("warehouse-outbox-positions-claims");
     }
 
     @Test
     void exactlyOnceRefusesWhatContradictsIt() {
+        assertRefused(eos().producerProperty("transactional.id", "mine"), "transactional.id");
+        assertRefused(eos().commonProperty("transactional.id", "mine"), "transactional.id");
+        assertRefused(eos().producerProperty("enable.idempotence", "false"), "enable.idempotence");
+        assertRefused(eos().producerProperty("acks", "1"), "acks");
         assertRefused(
-                KafkaBrokerSettings.builder("k:9092").exactlyOnce().producerProperty("transactional.id", "mine"),
-                "transactional.id");
-        assertRefused(
-                KafkaBrokerSettings.builder("k:9092").exactlyOnce().commonProperty("transactional.id", "mine"),
-                "transactional.id");
-        assertRefused(
-                KafkaBrokerSettings.builder("k:9092").exactlyOnce().producerProperty("enable.idempotence", "false"),
-                "enable.idempotence");
-        assertRefused(KafkaBrokerSettings.builder("k:9092").exactlyOnce().producerProperty("acks", "1"), "acks");
-        assertRefused(
-                KafkaBrokerSettings.builder("k:9092")
-                        .exactlyOnce()
-                        .producerProperty("transaction.two.phase.commit.enable", "true"),
+                eos().producerProperty("transaction.two.phase.commit.enable", "true"),
                 "transaction.two.phase.commit.enable");
+        assertRefused(eos().consumerProperty("isolation.level", "read_uncommitted"), "isolation.level");
+        assertRefused(eos().positionsTopic("bad topic"), "positionsTopic");
+        assertRefused(eos().positionsTopic("x".repeat(249)), "positionsTopic");
+        assertRefused(eos().transactionalProducers(0), "transactionalProducers");
         assertRefused(
-                KafkaBrokerSettings.builder("k:9092")
-                        .exactlyOnce()
-                        .consumerProperty("isolation.level", "read_uncommitted"),
-                "isolation.level");
-        assertRefused(
-                KafkaBrokerSettings.builder("k:9092").exactlyOnce().positionsTopic("bad topic"), "positionsTopic");
-        assertRefused(
-                KafkaBrokerSettings.builder("k:9092").exactlyOnce().positionsTopic("x".repeat(249)), "positionsTopic");
-        assertRefused(
-                KafkaBrokerSettings.builder("k:9092").exactlyOnce().transactionalProducers(0),
+                eos().transactionalProducers(KafkaBrokerSettings.MAX_TRANSACTIONAL_PRODUCERS + 1),
                 "transactionalProducers");
-        assertRefused(
-                KafkaBrokerSettings.builder("k:9092")
-                        .exactlyOnce()
-                        .transactionalProducers(KafkaBrokerSettings.MAX_TRANSACTIONAL_PRODUCERS + 1),
-                "transactionalProducers");
-        assertRefused(
-                KafkaBrokerSettings.builder("k:9092").exactlyOnce().producerProperty("transaction.timeout.ms", "soon"),
-                "transaction.timeout.ms");
+        assertRefused(eos().producerProperty("transaction.timeout.ms", "soon"), "transaction.timeout.ms");
         // Settings of the mode without the mode are a mistake, not ignored.
         assertRefused(KafkaBrokerSettings.builder("k:9092").positionsTopic("p"), "positionsTopic");
         assertRefused(KafkaBrokerSettings.builder("k:9092").transactionalProducers(2), "transactionalProducers");
         // Without the mode, transactions stay refused.
         assertRefused(
                 KafkaBrokerSettings.builder("k:9092").producerProperty("transactional.id", "mine"), "exactlyOnce()");
+    }
+
+    /** The exactly-once mode with the positions topic it needs. */
+    private static KafkaBrokerSettings.Builder eos() {
+        return KafkaBrokerSettings.builder("k:9092").exactlyOnce().positionsTopic("orders-outbox-positions");
     }
 
     private static void assertRefused(KafkaBrokerSettings.Builder builder, String named) {

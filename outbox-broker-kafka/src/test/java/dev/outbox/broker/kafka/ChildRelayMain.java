@@ -93,9 +93,6 @@ final class ChildRelayMain {
         db.setPoolName("outbox-child-" + p.getProperty("relay.id"));
         db.addDataSourceProperty("currentSchema", p.getProperty("jdbc.schema"));
         db.addDataSourceProperty("ApplicationName", p.getProperty("jdbc.applicationName"));
-        // A relay paused inside a transaction (a heartbeat's) would hold its row locks, and with them every other
-        // relay's heartbeat, until it resumes: the server ends such a session, as a deployment's setting would.
-        db.addDataSourceProperty("options", "-c idle_in_transaction_session_timeout=2000");
         HikariDataSource pool = new HikariDataSource(db);
         JdbiMessageStore store = JdbiMessageStore.create(
                 Jdbi.create(pool),
@@ -112,7 +109,9 @@ final class ChildRelayMain {
             settings.producerProperty("interceptor.classes", HoldBeforeCommit.class.getName());
         }
         if (Boolean.parseBoolean(p.getProperty("exactlyOnce"))) {
-            settings.exactlyOnce();
+            // One positions topic for every relay of the test's table: named after the client id the test gives them
+            // all.
+            settings.exactlyOnce().positionsTopic(p.getProperty("kafka.clientId") + "-positions");
         }
         KafkaBroker kafka = KafkaBroker.create(settings.build());
         Reporting broker = new Reporting(kafka, window == ChildRelay.Window.AFTER_COMMIT ? holdAt : 0);

@@ -57,6 +57,9 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
  * <p>Thread-safe.
  */
 public final class JdbiMessageStore implements MessageStore {
+    /** The least time a heartbeat's transaction may sit idle before the server ends it: see {@link #heartbeat}. */
+    private static final Duration FROZEN_HEARTBEAT_FLOOR = Duration.ofSeconds(10);
+
     private final IsolatedJdbi jdbi;
     private final JdbiStoreConfig config;
     private final MigrationRunner migrations;
@@ -263,6 +266,13 @@ public final class JdbiMessageStore implements MessageStore {
         return sql(
                 "heartbeat",
                 () -> jdbi.inTransaction(h -> {
+                    // A relay frozen in the middle of this transaction (a pause, a stopped process, a VM that hangs)
+                    // holds its locks only as long as its lease, and at least FROZEN_HEARTBEAT_FLOOR (a heartbeat takes
+                    // milliseconds between its statements, a machine under load more): then the server ends it.
+                    h.createQuery("select set_config('idle_in_transaction_session_timeout', ?, true)")
+                            .bind(0, Long.toString(Math.max(FROZEN_HEARTBEAT_FLOOR.toMillis(), lease.toMillis())))
+                            .mapTo(String.class)
+                            .one();
                     // The lease lives on the relay's own row: lane rows change only when lanes change hands, so a
                     // long transaction elsewhere does not make them pile up dead versions every second.
                     h.createUpdate("insert into " + relay + " (id, heartbeat_at, lease_until)"
@@ -274,11 +284,14 @@ public final class JdbiMessageStore implements MessageStore {
                             .execute();
                     // A relay whose lease ran out is gone: forget it, so its lanes are free and the others' fair
                     // share grows back.
-                    h.createUpdate("delete from " + relay + " where lease_until < now()")
+                    // Skipping the row of one still in its own heartbeat (frozen in it, say): waiting for it would
+                    // freeze this relay too.
+                    h.createUpdate("delete from " + relay + " where id in (select id from " + relay
+                                    + " where lease_until < now() for update skip locked)")
                             .execute();
                     int live = Math.max(
                             1,
-                            h.createQuery("select count(*) from " + relay)
+                            h.createQuery("select count(*) from " + relay + " where lease_until >= now()")
                                     .mapTo(Integer.class)
                                     .one());
                     int fair = (config.lanes() + live - 1) / live;
@@ -289,8 +302,8 @@ public final class JdbiMessageStore implements MessageStore {
                     if (mine < fair) {
                         h.createUpdate("update " + lane + " set owner = ?, epoch = epoch + 1 where lane in (select"
                                         + " f.lane from " + lane + " f where f.owner is null or not exists (select 1"
-                                        + " from " + relay + " r where r.id = f.owner) order by f.lane limit ? for"
-                                        + " update skip locked)")
+                                        + " from " + relay + " r where r.id = f.owner and r.lease_until >= now())"
+                                        + " order by f.lane limit ? for update skip locked)")
                                 .bind(0, relayId)
                                 .bind(1, fair - mine)
                                 .execute();

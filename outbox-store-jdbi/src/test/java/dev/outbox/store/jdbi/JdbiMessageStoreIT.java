@@ -59,6 +59,34 @@ class JdbiMessageStoreIT extends MessageStoreContract {
     }
 
     @Test
+    void aRelayFrozenInsideItsHeartbeatHoldsNoOtherRelayBackAndLosesItsLanesOnceItsLeaseRunsOut() throws Exception {
+        assertThat(jdbiStore.heartbeat("frozen", Duration.ofMillis(300)).claims())
+                .hasSize(LANES);
+        String relays = jdbiStore.config().tablePrefix() + "_relay";
+        try (Connection frozen = transaction()) {
+            // Where the frozen relay's own heartbeat stopped: its row locked, the transaction left open.
+            try (java.sql.Statement st = frozen.createStatement()) {
+                st.execute("update " + relays + " set heartbeat_at = heartbeat_at where id = 'frozen'");
+            }
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> pg.jdbi().withHandle(h -> h.createQuery("select count(*) from " + relays
+                                            + " where id = 'frozen' and lease_until < now()")
+                                    .mapTo(Integer.class)
+                                    .one())
+                            == 1);
+
+            var other = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> jdbiStore.heartbeat("other", Duration.ofSeconds(30)));
+            var assignment = other.get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(assignment.claims()).hasSize(LANES);
+            assertThat(assignment.liveRelays()).isEqualTo(1);
+            frozen.rollback();
+        }
+    }
+
+    @Test
     void migrateIsIdempotent() {
         jdbiStore.migrate();
         jdbiStore.migrate();

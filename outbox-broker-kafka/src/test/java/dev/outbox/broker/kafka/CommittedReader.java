@@ -12,10 +12,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -43,14 +41,7 @@ final class CommittedReader implements AutoCloseable {
         p.put("enable.auto.commit", "false");
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         try (Admin admin = TestKafka.admin(kafka)) {
-            TopicDescription d = admin.describeTopics(List.of(topic))
-                    .allTopicNames()
-                    .get(30, TimeUnit.SECONDS)
-                    .get(topic);
-            List<TopicPartition> tps = new ArrayList<>();
-            d.partitions().forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
+            TestKafka.assignFromStart(admin, consumer, topic);
         } catch (Exception e) {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             throw new IllegalStateException("could not read topic " + topic, e);

@@ -10,7 +10,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -35,6 +35,27 @@ final class TestKafka {
         return Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()));
     }
 
+    /** Assigns {@code consumer} every partition of {@code topic}, from the beginning; returns the partitions. */
+    static List<TopicPartition> assignFromStart(Admin admin, Consumer<byte[], byte[]> consumer, String topic) {
+        List<TopicPartition> tps = new ArrayList<>();
+        try {
+            admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .get(topic)
+                    .partitions()
+                    .forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + topic, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("could not describe topic " + topic, e);
+        }
+        consumer.assign(tps);
+        consumer.seekToBeginning(tps);
+        return tps;
+    }
+
     /** Every record of {@code topic} from the beginning, waiting up to {@code timeout} for at least {@code count}. */
     static List<ConsumerRecord<byte[], byte[]>> readAll(
             EmbeddedKafka kafka, String topic, int count, Duration timeout) {
@@ -44,14 +65,7 @@ final class TestKafka {
         try (Admin admin = admin(kafka);
                 KafkaConsumer<byte[], byte[]> consumer =
                         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicDescription d = admin.describeTopics(List.of(topic))
-                    .allTopicNames()
-                    .get(30, TimeUnit.SECONDS)
-                    .get(topic);
-            List<TopicPartition> tps = new ArrayList<>();
-            d.partitions().forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
+            List<TopicPartition> tps = assignFromStart(admin, consumer, topic);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (records.size() < count && System.nanoTime() - deadline < 0) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);

@@ -81,10 +81,10 @@ class DemoIT {
     }
 
     @Test
-    void aNegativeRateIsRefusedBeforeAnythingStarts() {
+    void aNegativeOrNonFiniteRateIsRefusedBeforeAnythingStarts() {
         for (String rate : List.of("-1", "-0.5", "NaN", "Infinity")) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            int code = Demo.run(new PrintStream(bytes, true, StandardCharsets.UTF_8), "--rate", rate);
+            int code = Demo.run(new PrintStream(bytes, true, StandardCharsets.UTF_8), "--rate=" + rate);
             String printed = bytes.toString(StandardCharsets.UTF_8);
             assertThat(code).as(printed).isEqualTo(2);
             assertThat(printed)
@@ -98,7 +98,7 @@ class DemoIT {
     void aRateOfZeroAndAFractionalRateAreAccepted() {
         for (String rate : List.of("0", "0.5", "150")) {
             Demo demo = new Demo(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            new CommandLine(demo).parseArgs("--rate", rate);
+            new CommandLine(demo).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--rate", rate);
             assertThat(demo.rate).isEqualTo(Double.parseDouble(rate));
         }
     }

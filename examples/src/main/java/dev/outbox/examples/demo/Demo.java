@@ -29,6 +29,8 @@ import dev.outbox.examples.warehouse.InsufficientQuantityOnHand;
 import dev.outbox.examples.warehouse.LowQuantityNotifier;
 import dev.outbox.examples.warehouse.NotifiedLowProductQuantity;
 import dev.outbox.examples.warehouse.Product;
+import dev.outbox.examples.warehouse.ProductQuantityIncreased;
+import dev.outbox.examples.warehouse.ProductQuantityShipped;
 import dev.outbox.examples.warehouse.ProductsView;
 import dev.outbox.examples.warehouse.Warehouse;
 import dev.outbox.examples.warehouse.WarehouseSchema;
@@ -44,12 +46,15 @@ import dev.outbox.store.jdbi.JdbiStoreConfig;
 import dev.outbox.store.jdbi.guice.JdbiStoreModule;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,11 +64,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.HdrHistogram.Recorder;
 import org.jdbi.v3.core.Jdbi;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The warehouse, end to end: commands append events in their transactions, relays publish them, two deduplicating
@@ -124,6 +133,30 @@ public final class Demo implements Callable<Integer> {
             description = "Threads running commands. Default: ${DEFAULT-VALUE}.")
     int writers;
 
+    /** Commands per second over all writers; 0: as fast as they can. Set through {@link #rate(double)}. */
+    double rate;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--rate",
+            paramLabel = "PER_SECOND",
+            defaultValue = "150",
+            description = "Commands per second over all writers, on a fixed schedule (open loop: the arrivals do not"
+                    + " slow down when the writers fall behind); 0: as fast as the writers can (closed loop)."
+                    + " Default: ${DEFAULT-VALUE}, measured to keep up on 2 cores running PostgreSQL, Kafka, two"
+                    + " relays and the consumers (at 200/s and above they fell behind; at 0 the writers reach"
+                    + " about 250/s).")
+    void rate(double rate) {
+        if (!(rate >= 0) || Double.isInfinite(rate)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--rate must be 0 (as fast as possible) or a positive number of commands per second, not " + rate);
+        }
+        this.rate = rate;
+    }
+
     @Option(
             names = "--relays",
             defaultValue = "2",
@@ -150,13 +183,22 @@ public final class Demo implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(run(System.out, args));
+        System.exit(run(System.out, System.err, args));
     }
 
-    /** Runs the demo with these arguments; returns the exit code (0 when the read side matches the command side). */
+    /**
+     * Runs the demo with these arguments, printing everything, usage errors included, to {@code out}; returns the exit
+     * code (0 when the read side matches the command side, 2 for a usage error).
+     */
     public static int run(PrintStream out, String... args) {
+        return run(out, out, args);
+    }
+
+    /** Runs the demo with these arguments, printing usage errors to {@code err}; returns the exit code. */
+    static int run(PrintStream out, PrintStream err, String... args) {
         return new CommandLine(new Demo(out))
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8))
                 .execute(args);
     }
 
@@ -252,12 +294,13 @@ public final class Demo implements Callable<Integer> {
             view.handle(h, m);
             progress.consumed(m);
         });
-        resources.add(subscribe(broker, ProductsView.NAME, ProductsView.PATTERN, source, viewHandler));
+        resources.add(subscribe(broker, ProductsView.NAME, ProductsView.PATTERN, source, progress, viewHandler));
         MessageHandler notifierHandler = notifierDedup.wrap(new LowQuantityNotifier(serializer, outbox));
-        resources.add(
-                subscribe(broker, LowQuantityNotifier.NAME, LowQuantityNotifier.PATTERN, source, notifierHandler));
-        resources.add(subscribe(broker, "session-feed", "Warehouse.Notifications", source, m -> progress.notified()));
-        resources.add(subscribe(broker, "catalog-feed", "Warehouse.Entities.#", source, m -> {}));
+        resources.add(subscribe(
+                broker, LowQuantityNotifier.NAME, LowQuantityNotifier.PATTERN, source, progress, notifierHandler));
+        resources.add(subscribe(
+                broker, "session-feed", "Warehouse.Notifications", source, progress, m -> progress.notified()));
+        resources.add(subscribe(broker, "catalog-feed", "Warehouse.Entities.#", source, progress, m -> {}));
 
         List<Relay> relayList = new ArrayList<>();
         for (Injector injector : instances) {
@@ -268,30 +311,31 @@ public final class Demo implements Callable<Integer> {
         }
         out.printf(
                 Locale.ROOT,
-                "broker %s, serializer %s, %d relay(s), %d products, %d commands on %d writers%n",
+                "broker %s, serializer %s, %d relay(s), %d products, %d commands on %d writers, %s%n",
                 this.broker.name().toLowerCase(Locale.ROOT),
                 avro ? "avro" : "json",
                 relays,
                 products,
                 commands,
-                writers);
+                writers,
+                rate == 0 ? "as fast as they can" : String.format(Locale.ROOT, "%s/s", perSecond(rate)));
 
         JdbiMessageStore store = app.getInstance(JdbiMessageStore.class);
-        warmUp(jdbi, warehouse, store, progress);
         for (int p = 0; p < products; p++) {
             String sku = sku(p);
             jdbi.useTransaction(h -> catalog.create(h, "session-demo", new Product(sku, "Product " + sku)));
         }
+        warmUp(jdbi, warehouse, store, progress);
 
         Thread reporter = new Thread(() -> progress.report(out, store), "outbox-demo-progress");
         reporter.setDaemon(true);
         reporter.start();
         try {
-            runCommands(jdbi, warehouse, progress);
+            Pace pace = runCommands(jdbi, warehouse, progress);
             boolean caughtUp = awaitCaughtUp(jdbi, store, progress);
             progress.stop();
             reporter.join(2000);
-            return summary(jdbi, relayList, progress, caughtUp);
+            return summary(jdbi, relayList, progress, pace, caughtUp);
         } finally {
             progress.stop();
         }
@@ -324,44 +368,86 @@ public final class Demo implements Callable<Integer> {
                 new DedupModule(LowQuantityNotifier.NAME, table));
     }
 
-    /** Subscribes, ignoring messages of other demo runs that share the broker. */
+    /**
+     * Subscribes, ignoring messages of other demo runs that share the broker, and notes which types of message each
+     * subscription has received (for the warm-up).
+     */
     private static Subscription subscribe(
-            Broker broker, String name, String pattern, String source, MessageHandler handler) {
+            Broker broker, String name, String pattern, String source, Progress progress, MessageHandler handler) {
         return broker.subscribe(
                 SubscriptionSpec.builder(name).patterns(pattern).concurrency(4).build(), m -> {
                     if (m.source().equals(source)) {
                         handler.handle(m);
+                        progress.received(name, m.envelope().type());
                     }
                 });
     }
 
     /**
-     * Stocks every product once and waits until the view has it: topics get created and found by the consumers, so
-     * the figures that follow are those of a running system, not of its start.
+     * Stocks every product and ships one of each, takes one product to the low-quantity threshold and back, and waits
+     * until the products view has received each event type (the notification for at most 10 s) and has it all: the
+     * topics of the three events (and the catalogue's, appended just before) get created and found by the consumers'
+     * pattern subscriptions, so the figures that follow are those of a running system, not of its start. Without this
+     * the first measured shipments and low-quantity notification waited for their topics to be created and, up to the
+     * consumers' metadata refresh (5 s), to be found.
      */
     private void warmUp(Jdbi jdbi, Warehouse warehouse, JdbiMessageStore store, Progress progress)
             throws InterruptedException {
         out.println("warming up (topics, subscriptions, lanes) ...");
+        int stocked = 10 - 1;
         for (int p = 0; p < products; p++) {
             String sku = sku(p);
-            jdbi.useTransaction(h -> warehouse.increase(h, sku, 10));
-            progress.appended.incrementAndGet();
+            jdbi.useTransaction(h -> warehouse.increase(h, sku, stocked + 1));
+            jdbi.useTransaction(h -> warehouse.ship(h, sku, 1));
+            progress.appended.addAndGet(2);
         }
-        if (!awaitCaughtUp(jdbi, store, progress)) {
+        // One product falls to the threshold and back: the notifier appends a NotifiedLowProductQuantity, if it has
+        // the product's earlier events by then (they come from two topics, in either order).
+        int fall = stocked - LowQuantityNotifier.THRESHOLD;
+        jdbi.useTransaction(h -> warehouse.ship(h, sku(0), fall));
+        jdbi.useTransaction(h -> warehouse.increase(h, sku(0), fall));
+        progress.appended.addAndGet(2);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean ok = awaitUntil(
+                deadline,
+                () -> progress.receivedAll(
+                        List.of(ProductsView.NAME),
+                        List.of(ProductQuantityIncreased.TYPE, ProductQuantityShipped.TYPE)));
+        // The notification's topic, found by the view's subscription: waited for a little, not required.
+        awaitUntil(
+                Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10)),
+                () -> progress.receivedAll(List.of(ProductsView.NAME), List.of(NotifiedLowProductQuantity.TYPE)));
+        if (!ok || !awaitCaughtUp(jdbi, store, progress)) {
             out.println("warning: the consumers did not catch up with the warm-up within " + timeout);
         }
         progress.reset();
     }
 
-    private void runCommands(Jdbi jdbi, Warehouse warehouse, Progress progress) throws Exception {
+    /**
+     * Runs {@link #commands} on {@link #writers} threads. With a {@link #rate}, command {@code k} is due at {@code k /
+     * rate} seconds from the start, whatever happened to the others: each writer takes the next command of that one
+     * schedule and parks until it is due (or starts it at once if it is late), so the arrivals do not slow down when
+     * the system does. Latencies still count from each commit.
+     */
+    private Pace runCommands(Jdbi jdbi, Warehouse warehouse, Progress progress) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(writers, r -> new Thread(r, "outbox-demo-writer"));
+        AtomicLong next = new AtomicLong();
+        Latency behind = new Latency();
+        long start = System.nanoTime();
         try {
             List<Future<?>> done = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
-                int share = commands / writers + (w < commands % writers ? 1 : 0);
                 done.add(pool.submit(() -> {
                     ThreadLocalRandom random = ThreadLocalRandom.current();
-                    for (int i = 0; i < share; i++) {
+                    long k;
+                    while ((k = next.getAndIncrement()) < commands) {
+                        if (rate > 0) {
+                            long due = start + (long) (k * 1e9 / rate);
+                            if (!parkUntil(due)) {
+                                return null;
+                            }
+                            behind.record(Duration.ofNanos(System.nanoTime() - due));
+                        }
                         String sku = sku(random.nextInt(products));
                         try {
                             MessageId id;
@@ -383,10 +469,41 @@ public final class Demo implements Callable<Integer> {
             for (Future<?> f : done) {
                 f.get();
             }
+            return new Pace(commands, System.nanoTime() - start, behind);
         } finally {
             pool.shutdownNow();
             pool.awaitTermination(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** Parks until {@code due} on {@link System#nanoTime()}; false if interrupted on the way. */
+    private static boolean parkUntil(long due) {
+        long left;
+        while ((left = due - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+            if (Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** How the writers kept to the schedule: commands run, how long they took, how late each started. */
+    record Pace(long commands, long nanos, Latency behind) {
+        double achieved() {
+            return nanos == 0 ? 0 : commands * 1e9 / nanos;
+        }
+    }
+
+    /** Polls {@code condition} every 100 ms until it holds (true) or {@code deadline} passes (false). */
+    private static boolean awaitUntil(long deadline, BooleanSupplier condition) throws InterruptedException {
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        return true;
     }
 
     private boolean awaitCaughtUp(Jdbi jdbi, JdbiMessageStore store, Progress progress) throws InterruptedException {
@@ -410,7 +527,7 @@ public final class Demo implements Callable<Integer> {
                 .list());
     }
 
-    private int summary(Jdbi jdbi, List<Relay> relayList, Progress progress, boolean caughtUp) {
+    private int summary(Jdbi jdbi, List<Relay> relayList, Progress progress, Pace pace, boolean caughtUp) {
         List<String> mismatches = mismatches(jdbi);
         List<StoppedLane> stopped = relayList.get(0).stoppedLanes();
         long low = jdbi.withHandle(h -> h.createQuery("select count(*) from low_quantity_notifier where low")
@@ -423,6 +540,25 @@ public final class Demo implements Callable<Integer> {
                 "  commands          %d committed, %d refused (insufficient quantity)%n",
                 progress.appended.get(),
                 progress.refused.get());
+        if (rate == 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "  rate              %s/s achieved (%d commands in %.1f s), as fast as the writers can%n",
+                    perSecond(pace.achieved()),
+                    pace.commands(),
+                    pace.nanos() / 1e9);
+        } else {
+            out.printf(
+                    Locale.ROOT,
+                    "  rate              %s/s achieved (%d commands in %.1f s) of %s/s asked; writers started"
+                            + " p99 %s, max %s behind the schedule%n",
+                    perSecond(pace.achieved()),
+                    pace.commands(),
+                    pace.nanos() / 1e9,
+                    perSecond(rate),
+                    ms(pace.behind().percentile(99)),
+                    ms(pace.behind().percentile(100)));
+        }
         out.printf(
                 Locale.ROOT,
                 "  published         %d messages (%d low-quantity notifications, %d session"
@@ -461,6 +597,12 @@ public final class Demo implements Callable<Integer> {
 
     private static String ms(double micros) {
         return String.format(Locale.ROOT, "%.1f ms", micros / 1000.0);
+    }
+
+    private static String perSecond(double rate) {
+        return rate == Math.rint(rate) && rate < 1e15
+                ? String.format(Locale.ROOT, "%d", (long) rate)
+                : String.format(Locale.ROOT, "%.1f", rate);
     }
 
     private static String sku(int i) {
@@ -507,6 +649,9 @@ public final class Demo implements Callable<Integer> {
         final Latency publishLatency = new Latency();
         final Latency consumeLatency = new Latency();
         private final CommitClock clock = new CommitClock(publishLatency, consumeLatency);
+        /** Subscription name to the types of message it has received. */
+        private final ConcurrentHashMap<String, Set<String>> received = new ConcurrentHashMap<>();
+
         private volatile boolean running = true;
 
         /** A writer's commit of the command that appended {@code id} has returned. */
@@ -544,6 +689,16 @@ public final class Demo implements Callable<Integer> {
             clock.reset();
             publishLatency.reset();
             consumeLatency.reset();
+        }
+
+        void received(String subscription, String type) {
+            received.computeIfAbsent(subscription, k -> ConcurrentHashMap.newKeySet())
+                    .add(type);
+        }
+
+        boolean receivedAll(List<String> subscriptions, List<String> types) {
+            return subscriptions.stream()
+                    .allMatch(s -> received.getOrDefault(s, Set.of()).containsAll(types));
         }
 
         void notified() {

@@ -548,6 +548,12 @@ public final class ExactlyOncePublisher implements AutoCloseable {
         }
         Producer<byte[], byte[]> p = slot.producer;
         Map<Entry, Exception> recordErrors = new ConcurrentHashMap<>();
+        // The records the producer refused inside their own send() (too large, not serialisable): the causes of a
+        // failure, when there are any. The producer then fails records sent before them with the same error, or as
+        // aborted, and those are not at fault.
+        Set<Entry> refusedOnSend = ConcurrentHashMap.newKeySet();
+        Thread caller = Thread.currentThread();
+        Entry[] sending = new Entry[1];
         boolean begun = false;
         try {
             p.beginTransaction();
@@ -555,11 +561,16 @@ public final class ExactlyOncePublisher implements AutoCloseable {
             Map<Integer, List<Long>> idsByLane = new LinkedHashMap<>();
             for (Entry e : batch) {
                 idsByLane.computeIfAbsent(e.lane(), l -> new ArrayList<>()).add(e.id());
+                sending[0] = e;
                 p.send(e.record(), (metadata, error) -> {
                     if (error != null) {
                         recordErrors.put(e, error);
+                        if (Thread.currentThread() == caller && sending[0] == e) {
+                            refusedOnSend.add(e);
+                        }
                     }
                 });
+                sending[0] = null;
             }
             for (Map.Entry<Integer, List<Long>> lane : idsByLane.entrySet()) {
                 long epoch = held.get(lane.getKey());
@@ -571,7 +582,13 @@ public final class ExactlyOncePublisher implements AutoCloseable {
             }
             p.commitTransaction();
         } catch (RuntimeException error) {
-            return failed(slot, batch, error, recordErrors, begun);
+            sending[0] = null;
+            // What the records were told so far: closing the producer below fails the rest as "closed forcefully".
+            Map<Entry, Exception> causes = new HashMap<>(recordErrors);
+            if (!refusedOnSend.isEmpty()) {
+                causes.keySet().retainAll(refusedOnSend);
+            }
+            return failed(slot, batch, error, causes, begun);
         }
         batch.forEach(e -> e.result().complete(null));
         return List.of();
@@ -702,8 +719,9 @@ public final class ExactlyOncePublisher implements AutoCloseable {
     }
 
     /**
-     * A transaction that failed. Record errors (a record refused) abort it: the refused records fail, the later records
-     * of their lanes fail retriably, and the rest is returned to be tried again. Any other error leaves the outcome of
+     * A transaction that failed. Record errors (a record refused; {@code recordErrors} holds only the causes) abort it:
+     * the refused records fail, the later records of their lanes fail retriably, and the rest is returned to be tried
+     * again. Any other error leaves the outcome of
      * the commit uncertain: the producer is dropped and the lanes are settled (their positions read) before they are
      * published again.
      */

@@ -86,7 +86,7 @@ final class Worker {
     private final Runnable wakeOthers;
     private final int maxInFlight;
     /**
-     * The broker publishes each batch exactly once: one batch in flight, deleted before the next is read, and every
+     * The broker publishes each batch exactly once: one batch in flight, deleted before the next is sent, and every
      * lane claimed is taken over from the broker's records before it is read.
      */
     private final boolean transactional;
@@ -338,18 +338,11 @@ final class Worker {
 
     /**
      * For a transactional broker: the lanes just claimed are taken over (what a previous owner published and did not
-     * delete is deleted now), and a batch acknowledged is deleted before the next is read, so that at any time a lane
-     * has at most one published batch left to delete: the one the broker recorded last.
+     * delete is deleted now) before they are read. The batch acknowledged last is deleted by the acknowledger while the
+     * next is read, and {@link #read} sends nothing before it is gone, so that at any time a lane has at most one
+     * published batch left to delete: the one the broker recorded last.
      */
     private void settleTransactional() {
-        if (inFlight == 0 && lanes.values().stream().anyMatch(l -> !l.known.isEmpty())) {
-            if (acknowledger.flush()) {
-                Runnable event;
-                while ((event = mailbox.poll()) != null) {
-                    event.run();
-                }
-            }
-        }
         List<Lane> fresh = lanes.values().stream().filter(l -> !l.takenOver).toList();
         if (fresh.isEmpty()) {
             return;
@@ -382,7 +375,7 @@ final class Worker {
     }
 
     private boolean readDue(long now) {
-        if (transactional && (inFlight > 0 || lanes.values().stream().anyMatch(l -> !l.known.isEmpty()))) {
+        if (transactional && inFlight > 0) {
             return false;
         }
         if (!anyReads() || room() <= 0) {
@@ -477,6 +470,11 @@ final class Worker {
         appended = false;
         lastFetchNanos = now;
         Fetched fetched = s.store().fetch(new FetchRequest(cursors(limit, now, read), limit, mark));
+        if (transactional && !previousBatchDeleted(now)) {
+            // Nothing of this read is used, not even its mark: the next read looks again for what this one found.
+            lastFetchFull = false;
+            return Read.NOTHING;
+        }
         mark = fetched.mark();
         if (!fetched.complete()) {
             // Late messages were left out (a huge transaction committed late). Nothing of this fetch is sent: a message
@@ -580,6 +578,35 @@ final class Worker {
         Duration elapsed = Duration.ofNanos(s.ticker().nanoTime() - now);
         Calls.listener(s, l -> l.roundCompleted(count, published, failed, elapsed));
         return new Read(count, toSend.size() + refused.size(), 0);
+    }
+
+    /**
+     * For a transactional broker, before a read is sent: waits (within the publish timeout) until the batch acknowledged
+     * last, which the acknowledger deletes while the read runs, is deleted. The broker records the ids of a lane's last
+     * batch only, so a batch sent before the previous one is gone could leave, after a crash, rows published that no
+     * record names, and the next owner would publish them again.
+     *
+     * @return false if it is not deleted in time (the store failing): the read is not sent
+     */
+    private boolean previousBatchDeleted(long now) {
+        long deadline = now + s.publishTimeout().toNanos();
+        long realDeadline = System.nanoTime() + s.publishTimeout().toNanos();
+        while (lanes.values().stream().anyMatch(l -> !l.known.isEmpty())) {
+            acknowledger.flush();
+            Runnable event;
+            while ((event = mailbox.poll()) != null) {
+                event.run();
+            }
+            if (lanes.values().stream().allMatch(l -> l.known.isEmpty())) {
+                return true;
+            }
+            long wait = Math.min(deadline - s.ticker().nanoTime(), realDeadline - System.nanoTime());
+            if (wait <= 0 || !await(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(10)))) {
+                log.debug("relay {}: the last batch is not deleted yet; its next read waits", s.relayId());
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Where and how much to read of each lane; the lanes read at all go into {@code read}. */
@@ -740,12 +767,10 @@ final class Worker {
             catchUp(now);
             if (transactional) {
                 // As the loop does: lanes claimed are taken over before they are read, and what is acknowledged is
-                // deleted before the next read.
+                // deleted before the next read is sent.
                 settleTransactional();
             }
-            boolean reads = lanes.values().stream().anyMatch(Lane::reads)
-                    && (!transactional
-                            || inFlight == 0 && lanes.values().stream().allMatch(l -> l.known.isEmpty()));
+            boolean reads = lanes.values().stream().anyMatch(Lane::reads) && (!transactional || inFlight == 0);
             Read read = reads ? read(now) : Read.NOTHING;
             awaitSettled(s.ticker().nanoTime() + s.publishTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1));
             acknowledger.flush();

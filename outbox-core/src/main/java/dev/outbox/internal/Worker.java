@@ -86,8 +86,8 @@ final class Worker {
     private final Runnable wakeOthers;
     private final int maxInFlight;
     /**
-     * The broker publishes each batch exactly once: one batch in flight, deleted before the next is sent, and every
-     * lane claimed is taken over from the broker's records before it is read.
+     * The broker publishes each batch exactly once: the next batch is read while one is in flight, and sent once that
+     * one is settled and deleted; every lane claimed is taken over from the broker's records before it is read.
      */
     private final boolean transactional;
 
@@ -139,7 +139,7 @@ final class Worker {
         this.activity = activity;
         this.wakeOthers = wakeOthers;
         this.transactional = settings.broker().transactional();
-        this.maxInFlight = transactional ? settings.batchSize() : 2 * settings.batchSize();
+        this.maxInFlight = 2 * settings.batchSize();
         this.lastFetchNanos =
                 settings.ticker().nanoTime() - settings.frequency().toNanos();
     }
@@ -375,9 +375,6 @@ final class Worker {
     }
 
     private boolean readDue(long now) {
-        if (transactional && inFlight > 0) {
-            return false;
-        }
         if (!anyReads() || room() <= 0) {
             return false;
         }
@@ -470,7 +467,7 @@ final class Worker {
         appended = false;
         lastFetchNanos = now;
         Fetched fetched = s.store().fetch(new FetchRequest(cursors(limit, now, read), limit, mark));
-        if (transactional && !previousBatchDeleted(now)) {
+        if (transactional && !previousBatchDone(now)) {
             // Nothing of this read is used, not even its mark: the next read looks again for what this one found.
             lastFetchFull = false;
             return Read.NOTHING;
@@ -581,18 +578,19 @@ final class Worker {
     }
 
     /**
-     * For a transactional broker, before a read is sent: waits (within the publish timeout) until the batch acknowledged
-     * last, which the acknowledger deletes while the read runs, is deleted. The broker records the ids of a lane's last
-     * batch only, so a batch sent before the previous one is gone could leave, after a crash, rows published that no
-     * record names, and the next owner would publish them again.
+     * For a transactional broker, before a read is sent: waits (within the publish timeout) until the batch sent last,
+     * whose transaction ran while this read did, is settled and, as far as it was acknowledged, deleted. The broker
+     * records the ids of a lane's last batch only, so a batch sent before the previous one is gone could leave, after a
+     * crash, rows published that no record names, and the next owner would publish them again.
      *
-     * @return false if it is not deleted in time (the store failing): the read is not sent
+     * @return false if that does not happen in time (the store failing): the read is not sent
      */
-    private boolean previousBatchDeleted(long now) {
+    private boolean previousBatchDone(long now) {
         long deadline = now + s.publishTimeout().toNanos();
         long realDeadline = System.nanoTime() + s.publishTimeout().toNanos();
-        while (lanes.values().stream().anyMatch(l -> !l.known.isEmpty())) {
-            acknowledger.flush();
+        wantsOutcomes = true;
+        boolean flushed = false;
+        while (true) {
             Runnable event;
             while ((event = mailbox.poll()) != null) {
                 event.run();
@@ -600,13 +598,18 @@ final class Worker {
             if (lanes.values().stream().allMatch(l -> l.known.isEmpty())) {
                 return true;
             }
+            if (inFlight == 0 && !flushed) {
+                // Settled: delete now rather than after the acknowledger's linger (it may be deleting them already).
+                flushed = true;
+                acknowledger.flush();
+                continue;
+            }
             long wait = Math.min(deadline - s.ticker().nanoTime(), realDeadline - System.nanoTime());
             if (wait <= 0 || !await(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(10)))) {
-                log.debug("relay {}: the last batch is not deleted yet; its next read waits", s.relayId());
+                log.debug("relay {}: the last batch is not settled and deleted yet; its next read waits", s.relayId());
                 return false;
             }
         }
-        return true;
     }
 
     /** Where and how much to read of each lane; the lanes read at all go into {@code read}. */

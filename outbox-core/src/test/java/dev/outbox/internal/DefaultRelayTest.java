@@ -543,7 +543,9 @@ class DefaultRelayTest {
         broker.acknowledge(first);
         await().atMost(ofSeconds(10))
                 .until(() -> broker.heldIds().size() == 1 && !broker.heldIds().contains(first));
-        assertThat(store.waitingIds()).as("sent only once the first was deleted").doesNotContain(first);
+        assertThat(store.waitingIds())
+                .as("sent only once the first was deleted")
+                .doesNotContain(first);
         assertThat(broker.heldIds()).containsExactly(second);
         broker.acknowledge(second);
         await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());

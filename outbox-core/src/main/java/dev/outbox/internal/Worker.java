@@ -86,8 +86,8 @@ final class Worker {
     private final Runnable wakeOthers;
     private final int maxInFlight;
     /**
-     * The broker publishes each batch exactly once: one batch in flight, deleted before the next is read, and every
-     * lane claimed is taken over from the broker's records before it is read.
+     * The broker publishes each batch exactly once: the next batch is read while one is in flight, and sent once that
+     * one is settled and deleted; every lane claimed is taken over from the broker's records before it is read.
      */
     private final boolean transactional;
 
@@ -139,7 +139,7 @@ final class Worker {
         this.activity = activity;
         this.wakeOthers = wakeOthers;
         this.transactional = settings.broker().transactional();
-        this.maxInFlight = transactional ? settings.batchSize() : 2 * settings.batchSize();
+        this.maxInFlight = 2 * settings.batchSize();
         this.lastFetchNanos =
                 settings.ticker().nanoTime() - settings.frequency().toNanos();
     }
@@ -338,18 +338,11 @@ final class Worker {
 
     /**
      * For a transactional broker: the lanes just claimed are taken over (what a previous owner published and did not
-     * delete is deleted now), and a batch acknowledged is deleted before the next is read, so that at any time a lane
-     * has at most one published batch left to delete: the one the broker recorded last.
+     * delete is deleted now) before they are read. The batch acknowledged last is deleted by the acknowledger while the
+     * next is read, and {@link #read} sends nothing before it is gone, so that at any time a lane has at most one
+     * published batch left to delete: the one the broker recorded last.
      */
     private void settleTransactional() {
-        if (inFlight == 0 && lanes.values().stream().anyMatch(l -> !l.known.isEmpty())) {
-            if (acknowledger.flush()) {
-                Runnable event;
-                while ((event = mailbox.poll()) != null) {
-                    event.run();
-                }
-            }
-        }
         List<Lane> fresh = lanes.values().stream().filter(l -> !l.takenOver).toList();
         if (fresh.isEmpty()) {
             return;
@@ -382,9 +375,6 @@ final class Worker {
     }
 
     private boolean readDue(long now) {
-        if (transactional && (inFlight > 0 || lanes.values().stream().anyMatch(l -> !l.known.isEmpty()))) {
-            return false;
-        }
         if (!anyReads() || room() <= 0) {
             return false;
         }
@@ -477,6 +467,11 @@ final class Worker {
         appended = false;
         lastFetchNanos = now;
         Fetched fetched = s.store().fetch(new FetchRequest(cursors(limit, now, read), limit, mark));
+        if (transactional && !previousBatchDone(now)) {
+            // Nothing of this read is used, not even its mark: the next read looks again for what this one found.
+            lastFetchFull = false;
+            return Read.NOTHING;
+        }
         mark = fetched.mark();
         if (!fetched.complete()) {
             // Late messages were left out (a huge transaction committed late). Nothing of this fetch is sent: a message
@@ -580,6 +575,41 @@ final class Worker {
         Duration elapsed = Duration.ofNanos(s.ticker().nanoTime() - now);
         Calls.listener(s, l -> l.roundCompleted(count, published, failed, elapsed));
         return new Read(count, toSend.size() + refused.size(), 0);
+    }
+
+    /**
+     * For a transactional broker, before a read is sent: waits (within the publish timeout) until the batch sent last,
+     * whose transaction ran while this read did, is settled and, as far as it was acknowledged, deleted. The broker
+     * records the ids of a lane's last batch only, so a batch sent before the previous one is gone could leave, after a
+     * crash, rows published that no record names, and the next owner would publish them again.
+     *
+     * @return false if that does not happen in time (the store failing): the read is not sent
+     */
+    private boolean previousBatchDone(long now) {
+        long deadline = now + s.publishTimeout().toNanos();
+        long realDeadline = System.nanoTime() + s.publishTimeout().toNanos();
+        wantsOutcomes = true;
+        boolean flushed = false;
+        while (true) {
+            Runnable event;
+            while ((event = mailbox.poll()) != null) {
+                event.run();
+            }
+            if (lanes.values().stream().allMatch(l -> l.known.isEmpty())) {
+                return true;
+            }
+            if (inFlight == 0 && !flushed) {
+                // Settled: delete now rather than after the acknowledger's linger (it may be deleting them already).
+                flushed = true;
+                acknowledger.flush();
+                continue;
+            }
+            long wait = Math.min(deadline - s.ticker().nanoTime(), realDeadline - System.nanoTime());
+            if (wait <= 0 || !await(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(10)))) {
+                log.debug("relay {}: the last batch is not settled and deleted yet; its next read waits", s.relayId());
+                return false;
+            }
+        }
     }
 
     /** Where and how much to read of each lane; the lanes read at all go into {@code read}. */
@@ -740,12 +770,10 @@ final class Worker {
             catchUp(now);
             if (transactional) {
                 // As the loop does: lanes claimed are taken over before they are read, and what is acknowledged is
-                // deleted before the next read.
+                // deleted before the next read is sent.
                 settleTransactional();
             }
-            boolean reads = lanes.values().stream().anyMatch(Lane::reads)
-                    && (!transactional
-                            || inFlight == 0 && lanes.values().stream().allMatch(l -> l.known.isEmpty()));
+            boolean reads = lanes.values().stream().anyMatch(Lane::reads) && (!transactional || inFlight == 0);
             Read read = reads ? read(now) : Read.NOTHING;
             awaitSettled(s.ticker().nanoTime() + s.publishTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1));
             acknowledger.flush();

@@ -43,6 +43,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -506,7 +507,7 @@ class DefaultRelayTest {
     }
 
     @Test
-    void withATransactionalBrokerClaimedLanesAreTakenOverAndOneBatchIsInFlightAndDeletedBeforeTheNext() {
+    void withATransactionalBrokerTheNextBatchIsReadWhileOneIsInFlightAndSentOnlyOnceThatOneIsDeleted() {
         int laneA = Lanes.laneOf(TOPIC, KEY_A, LANES);
         long a1 = append(KEY_A);
         long a2 = append(KEY_A);
@@ -514,7 +515,16 @@ class DefaultRelayTest {
         // A previous owner published a1 in a transaction that committed, and died before it deleted it.
         broker.transactional(Map.of(laneA, Set.of(new MessageId(a1))));
         broker.byDefault(held());
-        Relay relay = build(relay().batchSize(1));
+        Set<Long> read = ConcurrentHashMap.newKeySet();
+        dev.outbox.spi.MessageStore counting = new ForwardingMessageStore(store) {
+            @Override
+            public dev.outbox.spi.Fetched fetch(dev.outbox.spi.FetchRequest request) {
+                dev.outbox.spi.Fetched fetched = super.fetch(request);
+                fetched.messages().forEach(m -> read.add(m.id().value()));
+                return fetched;
+            }
+        };
+        Relay relay = build(relay().store(counting).batchSize(1));
         relay.start();
 
         await().atMost(ofSeconds(10)).until(() -> broker.heldIds().size() == 1);
@@ -523,13 +533,20 @@ class DefaultRelayTest {
                 .isEqualTo(IntStream.range(0, LANES).boxed().toList());
         assertThat(store.waitingIds()).as("a1 deleted, not published again").doesNotContain(a1);
         long first = broker.heldIds().iterator().next();
+        long second = first == a2 ? b1 : a2;
+        // The next batch is read while the first is in flight, and not sent before the first is settled and deleted.
+        await().atMost(ofSeconds(10)).until(() -> read.contains(second));
+        assertThat(broker.heldIds()).containsExactly(first);
 
+        // Its delete fails once: the next batch still waits for it.
+        store.failNext(InMemoryMessageStore.Op.ACKNOWLEDGE, new StoreException("connection reset", null));
         broker.acknowledge(first);
-        // The next batch is read only once the first is deleted.
         await().atMost(ofSeconds(10))
                 .until(() -> broker.heldIds().size() == 1 && !broker.heldIds().contains(first));
-        assertThat(store.waitingIds()).doesNotContain(first);
-        long second = broker.heldIds().iterator().next();
+        assertThat(store.waitingIds())
+                .as("sent only once the first was deleted")
+                .doesNotContain(first);
+        assertThat(broker.heldIds()).containsExactly(second);
         broker.acknowledge(second);
         await().atMost(ofSeconds(10)).until(() -> store.waitingIds().isEmpty());
         assertThat(broker.publishedIds()).containsExactlyInAnyOrder(a2, b1).doesNotContain(a1);

@@ -313,7 +313,7 @@ public final class KafkaBroker implements Broker {
             }
             entries.add(new ExactlyOncePublisher.Entry(m, record, f, what));
         }
-        exactlyOnce.publish(entries);
+        exactlyOnce.publishLater(entries);
         return results;
     }
 

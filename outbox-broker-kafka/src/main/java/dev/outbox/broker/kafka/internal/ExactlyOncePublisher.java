@@ -20,9 +20,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -122,6 +126,8 @@ public final class ExactlyOncePublisher implements AutoCloseable {
     private final Duration closeTimeout;
     private final Slot[] slots;
     private final Semaphore free;
+    /** Runs the transactions, one thread per producer, so that a publish does not hold its caller. */
+    private final ExecutorService transactions;
 
     private final Map<Integer, Long> held = new ConcurrentHashMap<>();
     private final Map<Integer, Unsettled> unsettled = new ConcurrentHashMap<>();
@@ -175,6 +181,12 @@ public final class ExactlyOncePublisher implements AutoCloseable {
             slots[i] = new Slot(i);
         }
         this.free = new Semaphore(producers, true);
+        AtomicInteger threads = new AtomicInteger();
+        this.transactions = Executors.newFixedThreadPool(producers, r -> {
+            Thread t = new Thread(r, "outbox-kafka-transactions-" + owner + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** This broker's name among claimants. */
@@ -476,9 +488,25 @@ public final class ExactlyOncePublisher implements AutoCloseable {
 
     /**
      * Publishes {@code entries} (in batch order, already checked one by one) in one transaction, with a position record
-     * per lane, and completes each entry's future. Blocks until the transaction is committed or given up.
+     * per lane, on one of the publisher's threads; each entry's future completes when the transaction is committed or
+     * given up. Returns at once.
      */
-    public void publish(List<Entry> entries) {
+    public void publishLater(List<Entry> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        try {
+            transactions.execute(() -> publish(entries));
+        } catch (RejectedExecutionException e) {
+            failAll(entries, new RetriableException("the Kafka broker is closed", e));
+        }
+    }
+
+    /**
+     * Publishes {@code entries} in one transaction, with a position record per lane, and completes each entry's future.
+     * Blocks until the transaction is committed or given up.
+     */
+    void publish(List<Entry> entries) {
         if (entries.isEmpty()) {
             return;
         }
@@ -548,6 +576,12 @@ public final class ExactlyOncePublisher implements AutoCloseable {
         }
         Producer<byte[], byte[]> p = slot.producer;
         Map<Entry, Exception> recordErrors = new ConcurrentHashMap<>();
+        // The records the producer refused inside their own send() (too large, not serialisable): the causes of a
+        // failure, when there are any. The producer then fails records sent before them with the same error, or as
+        // aborted, and those are not at fault.
+        Set<Entry> refusedOnSend = ConcurrentHashMap.newKeySet();
+        Thread caller = Thread.currentThread();
+        Entry[] sending = new Entry[1];
         boolean begun = false;
         try {
             p.beginTransaction();
@@ -555,11 +589,16 @@ public final class ExactlyOncePublisher implements AutoCloseable {
             Map<Integer, List<Long>> idsByLane = new LinkedHashMap<>();
             for (Entry e : batch) {
                 idsByLane.computeIfAbsent(e.lane(), l -> new ArrayList<>()).add(e.id());
+                sending[0] = e;
                 p.send(e.record(), (metadata, error) -> {
                     if (error != null) {
                         recordErrors.put(e, error);
+                        if (Thread.currentThread() == caller && sending[0] == e) {
+                            refusedOnSend.add(e);
+                        }
                     }
                 });
+                sending[0] = null;
             }
             for (Map.Entry<Integer, List<Long>> lane : idsByLane.entrySet()) {
                 long epoch = held.get(lane.getKey());
@@ -571,7 +610,13 @@ public final class ExactlyOncePublisher implements AutoCloseable {
             }
             p.commitTransaction();
         } catch (RuntimeException error) {
-            return failed(slot, batch, error, recordErrors, begun);
+            sending[0] = null;
+            // What the records were told so far: closing the producer below fails the rest as "closed forcefully".
+            Map<Entry, Exception> causes = new HashMap<>(recordErrors);
+            if (!refusedOnSend.isEmpty()) {
+                causes.keySet().retainAll(refusedOnSend);
+            }
+            return failed(slot, batch, error, causes, begun);
         }
         batch.forEach(e -> e.result().complete(null));
         return List.of();
@@ -702,8 +747,9 @@ public final class ExactlyOncePublisher implements AutoCloseable {
     }
 
     /**
-     * A transaction that failed. Record errors (a record refused) abort it: the refused records fail, the later records
-     * of their lanes fail retriably, and the rest is returned to be tried again. Any other error leaves the outcome of
+     * A transaction that failed. Record errors (a record refused; {@code recordErrors} holds only the causes) abort it:
+     * the refused records fail, the later records of their lanes fail retriably, and the rest is returned to be tried
+     * again. Any other error leaves the outcome of
      * the commit uncertain: the producer is dropped and the lanes are settled (their positions read) before they are
      * published again.
      */
@@ -801,6 +847,14 @@ public final class ExactlyOncePublisher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        transactions.shutdown();
+        try {
+            if (!transactions.awaitTermination(closeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Kafka transactions still running after {}; closing their producers", closeTimeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (Slot s : slots) {
             boolean locked = false;
             try {
@@ -822,6 +876,8 @@ public final class ExactlyOncePublisher implements AutoCloseable {
                 }
             }
         }
+        // Transactions that never started fail as the broker being closed.
+        transactions.shutdownNow().forEach(Runnable::run);
         synchronized (claimsLock) {
             if (claimsReader != null) {
                 claimsReader.close(CloseOptions.timeout(closeTimeout));

@@ -2,6 +2,7 @@ package dev.outbox.benchmarks.scenarios;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
+import dev.outbox.benchmarks.fixtures.Database;
 import dev.outbox.benchmarks.fixtures.Env;
 import dev.outbox.benchmarks.fixtures.HorizonHolder;
 import dev.outbox.benchmarks.fixtures.KafkaSide;
@@ -234,18 +235,27 @@ final class HeldHorizon implements Scenario<Env> {
 
                 table.vacuum();
                 OutboxTable.TableStats cleanBefore = table.stats();
+                Database.Writes writesBefore = table.database().writes();
+                RelayNode.Rounds roundsBefore = node.rounds();
                 Writers.OpenLoop clean = writers.openLoop(rate, s.warmup(), s.steadyPhase());
+                Log.info("  relay without the horizon held: %s", node.rounds().since(roundsBefore));
+                Database.Writes cleanWrites = table.database().writes().since(writesBefore);
                 writers.awaitDrained(progress, s);
                 OutboxTable.TableStats cleanAfter = table.settledStats();
 
                 table.vacuum();
+                Database.Writes heldWrites;
                 Writers.OpenLoop held;
                 OutboxTable.TableStats heldBefore;
                 OutboxTable.TableStats heldAfter;
                 try (HorizonHolder holder = HorizonHolder.hold(table.database())) {
                     Log.info("  horizon held by transaction %d", holder.xid());
                     heldBefore = table.stats();
+                    Database.Writes heldWritesBefore = table.database().writes();
+                    RelayNode.Rounds heldRoundsBefore = node.rounds();
                     held = writers.openLoop(rate, s.warmup(), s.steadyPhase());
+                    Log.info("  relay with the horizon held: %s", node.rounds().since(heldRoundsBefore));
+                    heldWrites = table.database().writes().since(heldWritesBefore);
                     writers.awaitDrained(progress, s);
                     heldAfter = table.settledStats();
                 }
@@ -298,6 +308,16 @@ final class HeldHorizon implements Scenario<Env> {
                         ms(held.histogram(), 50),
                         ms(held.histogram(), 99));
                 Log.info("  table without: %s → %s; with: %s → %s", cleanBefore, cleanAfter, heldBefore, heldAfter);
+                env.report()
+                        .note(
+                                name(),
+                                String.format(
+                                        java.util.Locale.ROOT,
+                                        "rep %d, steady: the server during the part without the horizon held: %s;"
+                                                + " with it: %s",
+                                        rep + 1,
+                                        cleanWrites,
+                                        heldWrites));
             }
         } finally {
             kafka.dropDestination(dest);

@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.outbox.Message;
 import dev.outbox.Outbox;
 import dev.outbox.Relay;
+import dev.outbox.spi.FetchRequest;
+import dev.outbox.spi.LaneCursor;
+import dev.outbox.spi.ReadMark;
 import dev.outbox.testkit.PostgresExtension;
 import dev.outbox.testkit.RecordingBroker;
 import dev.outbox.testkit.TestPostgres;
@@ -91,7 +94,73 @@ class HeldHorizonIT {
         assertThat(broker.published()).hasSize(3 * MESSAGES);
     }
 
-    private void appendAndAwaitDelivery(int n, int alreadyDelivered) {
+    /**
+     * The fetch's plan does not depend on the statistics. Here the table is analysed while it holds a few pending rows
+     * and indexes grown by many more, as a table in steady use is after a vacuum, then filled: each lane is still read
+     * from its position through the pending index, and no further than the fetch needs, never by collecting every
+     * pending row of the lane (or of the table, through the transaction-id index) and sorting them.
+     */
+    @Test
+    void aFetchReadsEachLaneFromItsPositionWhateverTheStatisticsSay() throws Exception {
+        // Tables of its own: no other relay's backend reports scans of them late.
+        int lanesOfTable = 64;
+        config = JdbiStoreConfig.builder()
+                .tablePrefix("horizon_plan")
+                .lanes(lanesOfTable)
+                .build();
+        store = JdbiMessageStore.create(pg.jdbi(), config);
+        store.migrate();
+        outbox = JdbiOutbox.of(Outbox.builder().store(store).build());
+        append(20_000);
+        pg.jdbi().useHandle(h -> h.execute("delete from " + config.qualifiedTable("message")));
+        append(10);
+        pg.jdbi().useHandle(h -> h.execute("vacuum analyze " + config.qualifiedTable("message")));
+        append(3_000);
+        int limit = 100;
+        List<LaneCursor> lanes = new ArrayList<>();
+        // One worker's share of the lanes, as a relay of two workers reads them.
+        for (int lane = 0; lane < lanesOfTable; lane += 2) {
+            lanes.add(new LaneCursor(lane, 0, limit));
+        }
+        IndexUse pendingBefore = indexUse("pending");
+        IndexUse xidBefore = indexUse("xid");
+
+        int fetches = 20;
+        for (int i = 0; i < fetches; i++) {
+            assertThat(store.fetch(new FetchRequest(lanes, limit, ReadMark.NONE))
+                            .messages())
+                    .hasSize(limit);
+        }
+
+        // Statistics reach the views when the backend reports them (at most once a second while busy).
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(
+                        indexUse("pending").scans() - pendingBefore.scans())
+                .as("one scan of the pending index per lane and fetch")
+                .isGreaterThanOrEqualTo((long) fetches * LANES));
+        assertThat(indexUse("pending").entries() - pendingBefore.entries())
+                .as(
+                        "each lane read no further than the fetch's limit (its %d pending rows are not all collected)",
+                        3_100 / LANES)
+                .isLessThanOrEqualTo((long) fetches * LANES * (limit + 1));
+        assertThat(indexUse("xid").scans() - xidBefore.scans())
+                .as("the transaction-id index is for late messages only, and this fetch looks for none")
+                .isZero();
+    }
+
+    private record IndexUse(long scans, long entries) {}
+
+    private IndexUse indexUse(String suffix) {
+        // A new session each time: statistics are read once per transaction.
+        return pg.jdbi()
+                .withHandle(h -> h.createQuery("select coalesce(sum(idx_scan), 0), coalesce(sum(idx_tup_read), 0)"
+                                + " from pg_stat_user_indexes where relid = cast('"
+                                + config.qualifiedTable("message") + "' as regclass) and indexrelname like '%\\_"
+                                + suffix + "'")
+                        .map((rs, ctx) -> new IndexUse(rs.getLong(1), rs.getLong(2)))
+                        .one());
+    }
+
+    private void append(int n) {
         for (int i = 0; i < n; i += 100) {
             int from = i;
             pg.jdbi().useTransaction(h -> {
@@ -105,6 +174,10 @@ class HeldHorizonIT {
                 }
             });
         }
+    }
+
+    private void appendAndAwaitDelivery(int n, int alreadyDelivered) {
+        append(n);
         await().atMost(WAIT).until(() -> broker.published().size() >= alreadyDelivered + n && waiting() == 0);
     }
 

@@ -240,10 +240,7 @@ final class Worker {
             syncLanes(held, now);
             synced = held;
         }
-        Runnable event;
-        while ((event = mailbox.poll()) != null) {
-            event.run();
-        }
+        applyMailbox();
         if (inFlight > 0 && now - nextExpiryNanos >= 0) {
             expire(now);
         }
@@ -263,6 +260,14 @@ final class Worker {
             release.sort(Collections.reverseOrder());
             leases.release(release);
             release.forEach(lanes::remove);
+        }
+    }
+
+    /** Applies what other threads posted: outcomes, deletions, commands. */
+    private void applyMailbox() {
+        Runnable event;
+        while ((event = mailbox.poll()) != null) {
+            event.run();
         }
     }
 
@@ -591,11 +596,8 @@ final class Worker {
         wantsOutcomes = true;
         boolean flushed = false;
         while (true) {
-            Runnable event;
-            while ((event = mailbox.poll()) != null) {
-                event.run();
-            }
-            if (lanes.values().stream().allMatch(l -> l.known.isEmpty())) {
+            applyMailbox();
+            if (lanes.values().stream().allMatch(Lane::settled)) {
                 return true;
             }
             if (inFlight == 0 && !flushed) {

@@ -294,17 +294,11 @@ class DefaultRelayTest {
         long a2 = append(KEY_A);
         long b1 = append(KEY_B);
         // Time moves on (the relay reads on the ticker), a1 stays unanswered.
-        await().atMost(ofSeconds(10)).until(() -> {
-            ticker.advance(ofMillis(20));
-            return !store.waitingIds().contains(b1);
-        });
+        awaitTicking(ticker, () -> !store.waitingIds().contains(b1));
         assertThat(broker.publishedIds()).doesNotContain(a2);
 
         broker.acknowledge(a1);
-        await().atMost(ofSeconds(10)).until(() -> {
-            ticker.advance(ofMillis(20));
-            return store.waitingIds().isEmpty();
-        });
+        awaitTicking(ticker, () -> store.waitingIds().isEmpty());
         assertThat(broker.publishedIds()).containsSubsequence(a1, a2);
     }
 
@@ -350,26 +344,17 @@ class DefaultRelayTest {
                             .build())
                     .value();
             long later = append(KEY_B);
-            await().atMost(ofSeconds(10)).until(() -> {
-                ticker.advance(ofMillis(20));
-                return broker.publishedIds().contains(later);
-            });
+            awaitTicking(ticker, () -> broker.publishedIds().contains(later));
             leaveOutLate.set(true);
             slow.commit();
 
-            await().atMost(ofSeconds(10)).until(() -> {
-                ticker.advance(ofMillis(20));
-                return broker.publishedIds().contains(early);
-            });
+            awaitTicking(ticker, () -> broker.publishedIds().contains(early));
             assertThat(leaveOutLate).as("a fetch left the late message out").isFalse();
         }
         assertThat(broker.publishedIds()).doesNotContain(a2);
 
         broker.acknowledge(a1);
-        await().atMost(ofSeconds(10)).until(() -> {
-            ticker.advance(ofMillis(20));
-            return store.waitingIds().isEmpty();
-        });
+        awaitTicking(ticker, () -> store.waitingIds().isEmpty());
         assertThat(broker.publishedIds()).containsSubsequence(a1, a2);
         assertThat(relay.stoppedLanes()).isEmpty();
     }
@@ -1168,6 +1153,14 @@ class DefaultRelayTest {
      * One round at a time, so that the batches a test expects do not depend on how two rounds interleave; the tests
      * of {@code concurrency} set their own.
      */
+    /** Waits until {@code condition} holds, moving {@code ticker} on by 20 ms before each look (the relay reads on it). */
+    private static void awaitTicking(ManualTicker ticker, java.util.concurrent.Callable<Boolean> condition) {
+        await().atMost(ofSeconds(10)).until(() -> {
+            ticker.advance(ofMillis(20));
+            return condition.call();
+        });
+    }
+
     private Relay.Builder relay() {
         return Relay.builder()
                 .concurrency(1)

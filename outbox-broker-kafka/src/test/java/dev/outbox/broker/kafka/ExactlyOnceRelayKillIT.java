@@ -132,15 +132,11 @@ class ExactlyOnceRelayKillIT {
         relays.start(relay("b").exactlyOnce(true));
         awaitDrained();
 
-        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
-        read.assertExactlyOnce(committed);
-        read.assertKeyOrder();
+        KafkaDeliveries read = deliveredOnce();
         // The fault really struck with records in Kafka's log: the killed relay's open transaction holds copies that
         // only a read_uncommitted consumer sees.
-        KafkaDeliveries uncommitted = read(IsolationLevel.READ_UNCOMMITTED);
-        assertThat(uncommitted.duplicated())
-                .as("records of the killed relay's open transaction, aborted and published again")
-                .isNotEmpty();
+        KafkaDeliveries uncommitted =
+                abortedCopiesSeen("records of the killed relay's open transaction, aborted and published again");
         log.info(
                 "killed before the commit: {} committed ({} rolled back transactions), {} read, {} aborted copies",
                 committed.size(),
@@ -159,9 +155,7 @@ class ExactlyOnceRelayKillIT {
         relays.start(relay("b").exactlyOnce(true));
         awaitDrained();
 
-        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
-        read.assertExactlyOnce(committed);
-        read.assertKeyOrder();
+        KafkaDeliveries read = deliveredOnce();
         assertThat(held).as("the batch committed in Kafka and never deleted").isNotEmpty();
         log.info(
                 "killed between commit and delete: {} committed ({} rolled back transactions), {} read, {} held",
@@ -188,9 +182,7 @@ class ExactlyOnceRelayKillIT {
         relays.start(relay("b").exactlyOnce(true));
         awaitDrained();
 
-        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
-        read.assertExactlyOnce(committed);
-        read.assertKeyOrder();
+        KafkaDeliveries read = deliveredOnce();
         log.info(
                 "killed during the delete: {} committed ({} rolled back transactions), {} read",
                 committed.size(),
@@ -220,13 +212,8 @@ class ExactlyOnceRelayKillIT {
         append(500);
         awaitDrained();
 
-        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
-        read.assertExactlyOnce(committed);
-        read.assertKeyOrder();
-        KafkaDeliveries uncommitted = read(IsolationLevel.READ_UNCOMMITTED);
-        assertThat(uncommitted.duplicated())
-                .as("records of the paused relay's transaction, aborted and published again by the other")
-                .isNotEmpty();
+        KafkaDeliveries read = deliveredOnce();
+        abortedCopiesSeen("records of the paused relay's transaction, aborted and published again by the other");
         log.info(
                 "paused past its lease: {} committed ({} rolled back transactions), {} read; its outcome: {}",
                 committed.size(),
@@ -253,9 +240,7 @@ class ExactlyOnceRelayKillIT {
         append(500);
         awaitDrained();
 
-        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
-        read.assertExactlyOnce(committed);
-        read.assertKeyOrder();
+        KafkaDeliveries read = deliveredOnce();
         assertThat(held).isNotEmpty();
         log.info(
                 "two kills, then two relays: {} committed ({} rolled back transactions), {} read",
@@ -289,9 +274,7 @@ class ExactlyOnceRelayKillIT {
         append(500);
         awaitDrained();
 
-        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
-        read.assertExactlyOnce(committed);
-        read.assertKeyOrder();
+        KafkaDeliveries read = deliveredOnce();
         log.info(
                 "{} relays killed beside a live one: {} committed ({} rolled back transactions), {} read",
                 kills,
@@ -337,9 +320,7 @@ class ExactlyOnceRelayKillIT {
         relays.start(relay("b").exactlyOnce(true));
         awaitDrained();
 
-        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
-        read.assertExactlyOnce(committed);
-        read.assertKeyOrder();
+        KafkaDeliveries read = deliveredOnce();
         assertThat(read.copies()).containsEntry(late, 1);
         log.info(
                 "the gap: message {} committed after {} higher ids of its lane were delivered; {} committed, {} read",
@@ -415,6 +396,24 @@ class ExactlyOnceRelayKillIT {
                         .bind("delete", "delete from " + table + "%")
                         .mapTo(Integer.class)
                         .one());
+    }
+
+    /** What a read_committed consumer received, checked: each committed message once, in key order. */
+    private KafkaDeliveries deliveredOnce() {
+        KafkaDeliveries read = read(IsolationLevel.READ_COMMITTED);
+        read.assertExactlyOnce(committed);
+        read.assertKeyOrder();
+        return read;
+    }
+
+    /**
+     * What a read_uncommitted consumer received, checked to hold copies: the fault struck with records in Kafka's
+     * log, in a transaction that was aborted ({@code why} says whose).
+     */
+    private KafkaDeliveries abortedCopiesSeen(String why) {
+        KafkaDeliveries uncommitted = read(IsolationLevel.READ_UNCOMMITTED);
+        assertThat(uncommitted.duplicated()).as(why).isNotEmpty();
+        return uncommitted;
     }
 
     private KafkaDeliveries read(IsolationLevel isolation) {

@@ -749,9 +749,8 @@ public final class ExactlyOncePublisher implements AutoCloseable {
     /**
      * A transaction that failed. Record errors (a record refused; {@code recordErrors} holds only the causes) abort it:
      * the refused records fail, the later records of their lanes fail retriably, and the rest is returned to be tried
-     * again. Any other error leaves the outcome of
-     * the commit uncertain: the producer is dropped and the lanes are settled (their positions read) before they are
-     * published again.
+     * again. Any other error leaves the outcome of the commit uncertain: the producer is dropped and the lanes are
+     * settled (their positions read) before they are published again.
      */
     private List<Entry> failed(
             Slot slot, List<Entry> batch, RuntimeException error, Map<Entry, Exception> recordErrors, boolean begun) {

@@ -507,15 +507,11 @@ public final class Demo implements Callable<Integer> {
     }
 
     private boolean awaitCaughtUp(Jdbi jdbi, JdbiMessageStore store, Progress progress) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            long backlog = store.status().stream().mapToLong(s -> s.backlog()).sum();
-            if (backlog == 0 && mismatches(jdbi).isEmpty() && progress.consumed.get() >= progress.appended.get()) {
-                return true;
-            }
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-        return false;
+        return awaitUntil(
+                System.nanoTime() + timeout.toNanos(),
+                () -> store.status().stream().mapToLong(s -> s.backlog()).sum() == 0
+                        && mismatches(jdbi).isEmpty()
+                        && progress.consumed.get() >= progress.appended.get());
     }
 
     private static List<String> mismatches(Jdbi jdbi) {
